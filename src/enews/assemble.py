@@ -1,0 +1,201 @@
+"""Drafting an issue from a month's items and arranging the items in it.
+
+Sections are named after item kinds; their order comes from enews.toml at
+render time. Inside a section, ``position`` orders the items (0 first).
+Functions take a Session and never commit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from enews.config import Settings
+from enews.dates import month_name, parse_month
+from enews.errors import ConflictError, NotFoundError, ValidationError
+from enews.items import find_items, get_item
+from enews.models import Issue, IssueItem
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def check_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise ValidationError(
+            "slug", f"{slug!r} must be lower-case letters, digits and dashes"
+        )
+    return slug
+
+
+def get_issue(session: Session, slug: str) -> Issue:
+    issue = session.scalar(select(Issue).where(Issue.slug == slug))
+    if issue is None:
+        raise NotFoundError(f"no issue with slug {slug!r}")
+    return issue
+
+
+def list_issues(session: Session) -> list[Issue]:
+    return list(
+        session.scalars(select(Issue).order_by(Issue.period.desc(), Issue.slug))
+    )
+
+
+def draft_issue(
+    session: Session,
+    title: str,
+    *,
+    month: str,
+    slug: str | None = None,
+) -> Issue:
+    """Create an issue holding every item dated in ``month``, newest first.
+
+    One section per kind; the slug defaults to the month (``2020-10``).
+    """
+    period = parse_month(month)
+    slug = check_slug(slug or period)
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError("title", "must not be empty")
+    if session.scalar(select(Issue.id).where(Issue.slug == slug)) is not None:
+        raise ConflictError(f"slug: an issue {slug!r} already exists")
+    issue = Issue(
+        slug=slug,
+        title=title,
+        period=period,
+        subject=f"{title}: {month_name(period)}",
+        status="draft",
+    )
+    counters: dict[str, int] = {}
+    for item in find_items(session, month=period):
+        position = counters.get(item.kind, 0)
+        counters[item.kind] = position + 1
+        issue.entries.append(IssueItem(item=item, section=item.kind, position=position))
+    session.add(issue)
+    session.flush()
+    return issue
+
+
+def add_to_issue(
+    session: Session, slug: str, item_id: int, *, section: str | None = None
+) -> IssueItem:
+    """Append an item at the end of its section (its kind unless told)."""
+    issue = get_issue(session, slug)
+    item = get_item(session, item_id)
+    if _find_entry(issue, item_id) is not None:
+        raise ConflictError(f"item {item_id} is already in issue {slug!r}")
+    section = section or item.kind
+    entry = IssueItem(
+        item=item, section=section, position=len(_section(issue, section))
+    )
+    issue.entries.append(entry)
+    _touch(issue)
+    session.flush()
+    return entry
+
+
+def remove_from_issue(session: Session, slug: str, item_id: int) -> None:
+    issue = get_issue(session, slug)
+    entry = _entry(issue, item_id)
+    issue.entries.remove(entry)
+    _renumber(_section(issue, entry.section))
+    _touch(issue)
+    session.flush()
+
+
+def move_in_issue(
+    session: Session,
+    slug: str,
+    item_id: int,
+    *,
+    position: int,
+    section: str | None = None,
+) -> IssueItem:
+    """Put an item at ``position`` (1 = top) of its section or another one."""
+    issue = get_issue(session, slug)
+    entry = _entry(issue, item_id)
+    old = entry.section
+    target = section or old
+    rest = [e for e in _section(issue, target) if e is not entry]
+    if not 1 <= position <= len(rest) + 1:
+        raise ValidationError("position", f"must be between 1 and {len(rest) + 1}")
+    rest.insert(position - 1, entry)
+    entry.section = target
+    _renumber(rest)
+    if old != target:
+        _renumber(_section(issue, old))
+    _touch(issue)
+    session.flush()
+    return entry
+
+
+def set_featured(session: Session, slug: str, item_id: int | None) -> None:
+    """Feature one item (shown first, highlighted) or none."""
+    issue = get_issue(session, slug)
+    if item_id is not None:
+        _entry(issue, item_id)
+    for entry in issue.entries:
+        entry.featured = entry.item_id == item_id
+    _touch(issue)
+    session.flush()
+
+
+def set_fields(session: Session, slug: str, **values: str | None) -> Issue:
+    """Change title, subject, preheader, intro or status of an issue."""
+    issue = get_issue(session, slug)
+    limits = {"title": 200, "subject": 300, "preheader": 300, "intro": 5000}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name == "status":
+            if value not in ("draft", "ready"):
+                raise ValidationError("status", "must be 'draft' or 'ready'")
+        elif name not in limits:
+            raise ValidationError(name, "is not a field of an issue")
+        elif len(value) > limits[name]:
+            raise ValidationError(
+                name, f"is {len(value)} characters, at most {limits[name]}"
+            )
+        elif name == "title" and not value.strip():
+            raise ValidationError("title", "must not be empty")
+        cleaned = value.strip()
+        setattr(issue, name, cleaned if name == "title" else cleaned or None)
+    session.flush()
+    return issue
+
+
+def ordered_sections(
+    issue: Issue, settings: Settings
+) -> list[tuple[str, list[IssueItem]]]:
+    """Sections in configured order, each with its entries in position order."""
+    names = sorted({e.section for e in issue.entries}, key=settings.section_rank)
+    return [(name, _section(issue, name)) for name in names]
+
+
+def _section(issue: Issue, section: str) -> list[IssueItem]:
+    entries = [e for e in issue.entries if e.section == section]
+    return sorted(entries, key=lambda e: (e.position, e.item_id))
+
+
+def _find_entry(issue: Issue, item_id: int) -> IssueItem | None:
+    return next((e for e in issue.entries if e.item_id == item_id), None)
+
+
+def _entry(issue: Issue, item_id: int) -> IssueItem:
+    entry = _find_entry(issue, item_id)
+    if entry is None:
+        raise NotFoundError(f"item {item_id} is not in issue {issue.slug!r}")
+    return entry
+
+
+def _renumber(entries: list[IssueItem]) -> None:
+    for position, entry in enumerate(entries):
+        entry.position = position
+
+
+def _touch(issue: Issue) -> None:
+    # Changing only association rows does not dirty the issue row; bump it so
+    # the optimistic version check also guards the item order.
+    flag_modified(issue, "status")

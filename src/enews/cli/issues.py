@@ -1,0 +1,244 @@
+"""``enews issue ...``: draft an issue and arrange its items."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from enews.cli import cli, print_json, workspace
+
+if TYPE_CHECKING:
+    from enews.config import Settings
+    from enews.models import Issue
+
+
+def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
+    from enews.assemble import ordered_sections
+
+    return {
+        "slug": issue.slug,
+        "title": issue.title,
+        "period": issue.period,
+        "subject": issue.subject,
+        "preheader": issue.preheader,
+        "intro": issue.intro,
+        "status": issue.status,
+        "version": issue.version,
+        "sections": [
+            {
+                "name": name,
+                "heading": settings.heading_for(name),
+                "items": [
+                    {
+                        "id": e.item_id,
+                        "title": e.item.title,
+                        "date": e.item.published_on.isoformat(),
+                        "featured": e.featured,
+                    }
+                    for e in entries
+                ],
+            }
+            for name, entries in ordered_sections(issue, settings)
+        ],
+    }
+
+
+@cli.group()
+def issue() -> None:
+    """Draft issues from a month's items and arrange them.
+
+    \b
+    Example:
+      enews issue new "October issue" --month 2020-10
+      enews issue move 2020-10 7 --to 1
+      enews issue set 2020-10 --intro "Two lines of intro." --featured 7
+    """
+
+
+@issue.command("new")
+@click.argument("title")
+@click.option(
+    "--month", required=True, help="The month whose items it holds (YYYY-MM)."
+)
+@click.option("--slug", help="Folder name of the export [default: the month].")
+@click.pass_context
+def issue_new(ctx: click.Context, title: str, month: str, slug: str | None) -> None:
+    """Draft an issue from every item dated in MONTH.
+
+    One section per kind (order from enews.toml), newest first.
+
+    \b
+    Example:
+      enews issue new "October issue" --month 2020-10
+    """
+    from enews.assemble import draft_issue
+
+    with workspace(ctx).transaction() as session:
+        new = draft_issue(session, title, month=month, slug=slug)
+        slug, count = new.slug, len(new.entries)
+    click.echo(
+        f"drafted issue {slug} with {count} item(s); build it: enews build {slug}"
+    )
+
+
+@issue.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def issue_list(ctx: click.Context, as_json: bool) -> None:
+    """List issues, newest month first.
+
+    \b
+    Example:
+      enews issue list
+    """
+    from enews.assemble import list_issues
+
+    with workspace(ctx).transaction() as session:
+        rows = [
+            {"slug": i.slug, "title": i.title, "period": i.period,
+             "status": i.status, "items": len(i.entries)}
+            for i in list_issues(session)
+        ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['slug']:<12} {row['period']}  {row['status']:<6} "
+            f"{row['items']:>3} items  {row['title']}"
+        )
+    if not rows:
+        click.echo("no issues yet: enews issue new TITLE --month YYYY-MM", err=True)
+
+
+@issue.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def issue_show(ctx: click.Context, slug: str, as_json: bool) -> None:
+    """Show an issue's texts and its sections in order.
+
+    \b
+    Example:
+      enews issue show 2020-10
+    """
+    from enews.assemble import get_issue
+
+    ws = workspace(ctx)
+    with ws.transaction() as session:
+        data = issue_dict(get_issue(session, slug), ws.settings)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{data['title']} ({data['slug']}, {data['period']}, {data['status']})")
+    for key in ("subject", "preheader", "intro"):
+        click.echo(f"  {key}: {data[key] or '-'}")
+    for section in data["sections"]:
+        click.echo(f"\n{section['heading']}")
+        for n, entry in enumerate(section["items"], start=1):
+            star = " *featured*" if entry["featured"] else ""
+            click.echo(
+                f"  {n:>2}. [{entry['id']}] {entry['date']} {entry['title']}{star}"
+            )
+
+
+@issue.command("add")
+@click.argument("slug")
+@click.argument("item_id", type=int)
+@click.option("--section", help="Section to put it in [default: the item's kind].")
+@click.pass_context
+def issue_add(ctx: click.Context, slug: str, item_id: int, section: str | None) -> None:
+    """Add an item at the end of its section.
+
+    \b
+    Example:
+      enews issue add 2020-10 31
+    """
+    from enews.assemble import add_to_issue
+
+    with workspace(ctx).transaction() as session:
+        entry = add_to_issue(session, slug, item_id, section=section)
+        where = entry.section
+    click.echo(f"added item {item_id} to {slug} ({where})")
+
+
+@issue.command("remove")
+@click.argument("slug")
+@click.argument("item_id", type=int)
+@click.pass_context
+def issue_remove(ctx: click.Context, slug: str, item_id: int) -> None:
+    """Take an item out of an issue (the item itself is kept).
+
+    \b
+    Example:
+      enews issue remove 2020-10 12
+    """
+    from enews.assemble import remove_from_issue
+
+    with workspace(ctx).transaction() as session:
+        remove_from_issue(session, slug, item_id)
+    click.echo(f"removed item {item_id} from {slug}")
+
+
+@issue.command("move")
+@click.argument("slug")
+@click.argument("item_id", type=int)
+@click.option(
+    "--to", "position", type=int, required=True, help="New position, 1 = top."
+)
+@click.option("--section", help="Move it into this section.")
+@click.pass_context
+def issue_move(
+    ctx: click.Context, slug: str, item_id: int, position: int, section: str | None
+) -> None:
+    """Move an item to a position in its section (or another section).
+
+    \b
+    Example:
+      enews issue move 2020-10 12 --to 1
+      enews issue move 2020-10 12 --to 1 --section Interview
+    """
+    from enews.assemble import move_in_issue
+
+    with workspace(ctx).transaction() as session:
+        entry = move_in_issue(
+            session, slug, item_id, position=position, section=section
+        )
+        where = entry.section
+    click.echo(f"moved item {item_id} to position {position} of {where}")
+
+
+@issue.command("set")
+@click.argument("slug")
+@click.option("--title", help="The issue's title, e.g. 'October issue'.")
+@click.option("--subject", help="The e-mail subject line.")
+@click.option("--preheader", help="The inbox preview text.")
+@click.option("--intro", help="Intro text (blank line = new paragraph).")
+@click.option("--status", type=click.Choice(["draft", "ready"]))
+@click.option("--featured", type=int, help="Item id to feature at the top.")
+@click.option("--no-featured", is_flag=True, help="Feature no item.")
+@click.pass_context
+def issue_set(
+    ctx: click.Context,
+    /,
+    slug: str,
+    featured: int | None,
+    no_featured: bool,
+    **values: str | None,
+) -> None:
+    """Set an issue's texts, status or featured item.
+
+    \b
+    Example:
+      enews issue set 2020-10 --subject "Co-op news, October" --featured 7
+    """
+    from enews.assemble import set_featured, set_fields
+
+    if featured is not None and no_featured:
+        raise click.UsageError("--featured and --no-featured exclude each other")
+    with workspace(ctx).transaction() as session:
+        set_fields(session, slug, **values)
+        if featured is not None or no_featured:
+            set_featured(session, slug, featured)
+    click.echo(f"updated issue {slug}")

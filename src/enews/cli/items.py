@@ -1,0 +1,209 @@
+"""``enews item ...``: add, list, show, edit and remove items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from enews.cli import cli, print_json, workspace
+
+if TYPE_CHECKING:
+    from enews.models import Item
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "date": item.published_on.isoformat(),
+        "url": item.url,
+        "summary": item.summary,
+        "image": item.image_url,
+        "image_alt": item.image_alt,
+        "source": item.source,
+    }
+
+
+def item_fields(required: bool) -> Callable[[F], F]:
+    """The options shared by `item add` and `item edit`."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--kind", required=required, help="News, Article, Interview..."
+            ),
+            click.option("--title", required=required, help="Plain-text title."),
+            click.option(
+                "--date",
+                required=required,
+                help="Publication date: 2020-10-29 or '29 October 2020'.",
+            ),
+            click.option(
+                "--summary", help="A short summary (blank line = new paragraph)."
+            ),
+            click.option("--url", help="Absolute http(s) link to the full story."),
+            click.option("--image", help="Absolute http(s) URL of an image."),
+            click.option(
+                "--image-alt", help="Alt text of the image (required with it)."
+            ),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+@cli.group()
+def item() -> None:
+    """Add, list, show, edit and remove items.
+
+    \b
+    Example:
+      enews item add --kind News --title "Forum opens" --date 2020-10-29
+      enews item list --month 2020-10
+    """
+
+
+@item.command("add")
+@item_fields(required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
+@click.pass_context
+def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None:
+    """Store a new item.
+
+    \b
+    Example:
+      enews item add --kind News --date "29 October 2020" \\
+        --title "A regional forum opens in Nairobi" \\
+        --url https://example.org/news/forum --summary "Two days, 300 delegates."
+    """
+    from enews.items import add_item
+
+    with workspace(ctx).transaction() as session:
+        new = add_item(session, _draft(values))
+        data = item_dict(new)
+    if as_json:
+        print_json(data)
+    else:
+        click.echo(f"added item {data['id']}: {data['title']}")
+
+
+@item.command("list")
+@click.option("--month", help="Only items dated in this month (YYYY-MM).")
+@click.option("--kind", help="Only items of this kind.")
+@click.option("-q", "--text", help="Only items whose title or summary contains this.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many items.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def item_list(
+    ctx: click.Context,
+    month: str | None,
+    kind: str | None,
+    text: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List items, newest first.
+
+    \b
+    Example:
+      enews item list --month 2020-10 --kind News
+      enews item list -q housing --json
+    """
+    from enews.dates import parse_month
+    from enews.items import find_items
+
+    month = parse_month(month) if month else None
+    with workspace(ctx).transaction() as session:
+        rows = [
+            item_dict(i)
+            for i in find_items(session, month=month, kind=kind, text=text, limit=limit)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
+        click.echo(f"{row['id']:>5}  {row['date']}  {row['kind']:<10}  {title}")
+    if not rows:
+        click.echo("no items match", err=True)
+
+
+@item.command("show")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def item_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
+    """Show one item.
+
+    \b
+    Example:
+      enews item show 12 --json
+    """
+    from enews.items import get_item
+
+    with workspace(ctx).transaction() as session:
+        data = item_dict(get_item(session, item_id))
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        if value is not None:
+            click.echo(f"{key + ':':<11}{value}")
+
+
+@item.command("edit")
+@click.argument("item_id", type=int)
+@item_fields(required=False)
+@click.pass_context
+def item_edit(ctx: click.Context, /, item_id: int, **values: str | None) -> None:
+    """Change fields of an item; an empty value ('') clears an optional field.
+
+    \b
+    Example:
+      enews item edit 12 --title "New title" --image ''  --image-alt ''
+    """
+    from enews.items import update_item
+
+    with workspace(ctx).transaction() as session:
+        changed = update_item(session, item_id, _draft(values))
+        title = changed.title
+    click.echo(f"updated item {item_id}: {title}")
+
+
+@item.command("rm")
+@click.argument("item_ids", type=int, nargs=-1, required=True)
+@click.pass_context
+def item_rm(ctx: click.Context, item_ids: tuple[int, ...]) -> None:
+    """Remove items (they also leave every issue they were in).
+
+    \b
+    Example:
+      enews item rm 12 13
+    """
+    from enews.items import delete_item
+
+    with workspace(ctx).transaction() as session:
+        for item_id in item_ids:
+            delete_item(session, item_id)
+    click.echo(f"removed {len(item_ids)} item(s)")
+
+
+def _draft(values: dict[str, str | None]) -> Any:
+    from enews.items import make_draft
+
+    return make_draft(
+        kind=values.get("kind"),
+        title=values.get("title"),
+        date=values.get("date"),
+        url=values.get("url"),
+        summary=values.get("summary"),
+        image_url=values.get("image"),
+        image_alt=values.get("image_alt"),
+    )

@@ -1,0 +1,142 @@
+"""``enews init | demo | build | db``: workspace-level commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from enews.cli import cli, workspace
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create enews.toml, templates/, issues/ and the database if missing.
+
+    Also upgrades an existing database to the current schema.
+
+    \b
+    Example:
+      enews -w ~/newsletter init
+    """
+    from enews import db
+    from enews.workspace import init_workspace
+
+    ws = workspace(ctx)
+    created = init_workspace(ws.root)
+    before, after = db.upgrade(ws.engine)
+    for name in created:
+        click.echo(f"created {ws.root / name}")
+    if before != after:
+        click.echo(f"database {ws.url}: schema {before or 'empty'} -> {after}")
+    click.echo(f"workspace ready: {ws.root.resolve()}")
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load sample items, draft the sample issue and build it.
+
+    Safe to run again: nothing is duplicated. Prints the path of index.html.
+
+    \b
+    Example:
+      enews demo && xdg-open issues/2020-10/index.html
+    """
+    from enews.demo import DEMO_SLUG, load_demo
+    from enews.export import build_issue, write_bundle
+    from enews.workspace import init_workspace
+
+    ws = workspace(ctx)
+    init_workspace(ws.root)
+    with ws.transaction() as session:
+        result = load_demo(session)
+        bundle = build_issue(
+            session, DEMO_SLUG, settings=ws.settings, workspace=ws.root
+        )
+    folder = write_bundle(bundle, ws.issues_dir)
+    click.echo(
+        f"sample items: {result.added} added, {result.existing} already there; "
+        f"issue {DEMO_SLUG} {'drafted' if result.issue_created else 'kept'}",
+        err=True,
+    )
+    click.echo((folder / "index.html").resolve())
+
+
+@cli.command()
+@click.argument("slug")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to export into [default: WORKSPACE/issues].",
+)
+@click.pass_context
+def build(ctx: click.Context, slug: str, out: Path | None) -> None:
+    """Build issue SLUG into issues/SLUG/ (index.html, index.txt).
+
+    Files are replaced atomically; unchanged data gives identical bytes.
+    Prints the path of index.html.
+
+    \b
+    Example:
+      enews build 2020-10
+    """
+    from enews.export import build_issue, write_bundle
+
+    ws = workspace(ctx)
+    with ws.transaction() as session:
+        bundle = build_issue(session, slug, settings=ws.settings, workspace=ws.root)
+    folder = write_bundle(bundle, out or ws.issues_dir)
+    size = len(bundle.html.encode("utf-8"))
+    click.echo(
+        f"{len(bundle.view.items)} items, {size / 1024:.1f} KB of HTML", err=True
+    )
+    click.echo((folder / "index.html").resolve())
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Inspect and upgrade the database schema.
+
+    \b
+    Example:
+      enews db current
+      enews db upgrade
+    """
+
+
+@db_group.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade the database to the schema this enews needs.
+
+    \b
+    Example:
+      DATABASE_URL=sqlite:///team.sqlite enews db upgrade
+    """
+    from enews import db
+
+    ws = workspace(ctx)
+    before, after = db.upgrade(ws.engine)
+    click.echo(
+        f"{before or 'empty'} -> {after}" if before != after else f"already at {after}"
+    )
+
+
+@db_group.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision and the one enews needs.
+
+    \b
+    Example:
+      enews db current
+    """
+    from enews import db
+
+    ws = workspace(ctx)
+    current = db.current_revision(ws.engine)
+    head = db.head_revision()
+    state = "up to date" if current == head else "needs 'enews db upgrade'"
+    click.echo(f"{current or 'empty'} (head {head}): {state}")

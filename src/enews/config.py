@@ -1,0 +1,141 @@
+"""Settings of a newsletter workspace, read from ``enews.toml``.
+
+Every field has a default, so a workspace without enews.toml still builds.
+Unknown keys are errors rather than silently ignored typos.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from enews.errors import ConfigError
+
+CONFIG_FILE = "enews.toml"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+DEFAULT_SECTION_ORDER = ("News", "Article", "Interview")
+DEFAULT_HEADINGS = {"News": "News", "Article": "Articles", "Interview": "Interviews"}
+
+
+@dataclass(frozen=True)
+class Brand:
+    """Colours (``#rrggbb``) and logo used by the email template."""
+
+    primary: str = "#1f5f8b"  # header band, headings, links
+    accent: str = "#e8f1f7"  # featured item and intro background
+    text: str = "#1d2329"
+    muted: str = "#4f5b66"  # dates and footer; 7:1 on white
+    background: str = "#f3f5f7"
+    logo_url: str | None = None
+    logo_width: int = 120
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A newsletter's identity and layout choices."""
+
+    name: str = "Co-op News"
+    organisation: str = "Co-op News Service"
+    postal_address: str = "1 Example Street, 1000 Brussels, Belgium"
+    sender_name: str = "Co-op News"
+    sender_email: str = "news@example.org"
+    base_url: str | None = None
+    language: str = "en"
+    font_family: str = "Helvetica, Arial, sans-serif"
+    unsubscribe_url: str = "{{unsubscribe_url}}"
+    section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
+    headings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HEADINGS))
+    brand: Brand = field(default_factory=Brand)
+
+    def heading_for(self, kind: str) -> str:
+        """The section heading shown for items of ``kind``."""
+        return self.headings.get(kind, kind)
+
+    def section_rank(self, kind: str) -> tuple[int, str]:
+        """Sort key: configured kinds first in order, then the rest A-Z."""
+        order = list(self.section_order)
+        if kind in order:
+            return (order.index(kind), "")
+        return (len(order), kind.casefold())
+
+
+def load_settings(workspace: Path) -> Settings:
+    """Read ``workspace/enews.toml``; defaults when the file is absent."""
+    path = workspace / CONFIG_FILE
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return settings_from_dict(data, source=str(path))
+
+
+def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Settings:
+    """Build Settings from parsed TOML, naming the key of any bad value."""
+    data = dict(data)
+    brand = _brand_from_dict(data.pop("brand", {}), source)
+    sections = data.pop("sections", {})
+    if not isinstance(sections, dict):
+        raise ConfigError(f"{source}: [sections] must be a table")
+    kwargs = _known(Settings, data, source, skip={"brand", "section_order", "headings"})
+    order = sections.get("order", list(DEFAULT_SECTION_ORDER))
+    headings = sections.get("headings", {})
+    if not _is_str_list(order):
+        raise ConfigError(f"{source}: sections.order must be a list of kinds")
+    if not isinstance(headings, dict) or not _is_str_list(list(headings.values())):
+        raise ConfigError(f"{source}: sections.headings must map kinds to text")
+    unknown = set(sections) - {"order", "headings"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
+    return Settings(
+        **kwargs,
+        brand=brand,
+        section_order=tuple(order),
+        headings={**DEFAULT_HEADINGS, **headings},
+    )
+
+
+def _brand_from_dict(data: Any, source: str) -> Brand:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [brand] must be a table")
+    kwargs = _known(Brand, data, source, prefix="brand.")
+    for name, value in kwargs.items():
+        if name in {"logo_url", "logo_width"}:
+            continue
+        if not isinstance(value, str) or not _COLOUR.match(value):
+            raise ConfigError(f"{source}: brand.{name} must be a colour like #1f5f8b")
+    return Brand(**kwargs)
+
+
+def _known(
+    cls: type,
+    data: dict[str, Any],
+    source: str,
+    *,
+    prefix: str = "",
+    skip: set[str] | None = None,
+) -> dict[str, Any]:
+    """Keep keys that are fields of ``cls``, checking their basic type."""
+    allowed = (
+        {f.name: f for f in fields(cls)}
+        if skip is None
+        else {f.name: f for f in fields(cls) if f.name not in skip}
+    )
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key {prefix}{key}")
+        expected = int if key == "logo_width" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{source}: {prefix}{key} must be {expected.__name__}")
+        out[key] = value
+    return out
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)

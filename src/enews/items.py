@@ -1,0 +1,186 @@
+"""Adding, changing and finding items. Functions take a Session and never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from enews.dates import month_bounds, parse_date
+from enews.errors import ConflictError, NotFoundError, ValidationError
+from enews.models import Item
+
+MAX_TITLE = 300
+MAX_KIND = 40
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """Validated values for a new or changed item (None means 'not given')."""
+
+    kind: str | None = None
+    title: str | None = None
+    published_on: dt.date | None = None
+    url: str | None = None
+    summary: str | None = None
+    image_url: str | None = None
+    image_alt: str | None = None
+    source: str | None = None
+
+
+def make_draft(
+    *,
+    kind: str | None = None,
+    title: str | None = None,
+    date: str | dt.date | None = None,
+    url: str | None = None,
+    summary: str | None = None,
+    image_url: str | None = None,
+    image_alt: str | None = None,
+    source: str | None = None,
+) -> ItemDraft:
+    """Check raw user values field by field; an empty string clears a field."""
+    return ItemDraft(
+        kind=_text(kind, "kind", MAX_KIND, required=True),
+        title=_text(title, "title", MAX_TITLE, required=True),
+        published_on=parse_date(date) if isinstance(date, str) else date,
+        url=_link(url, "url"),
+        summary=_multiline(summary),
+        image_url=_link(image_url, "image"),
+        image_alt=_text(image_alt, "image_alt", 300, required=False),
+        source=_text(source, "source", 200, required=False),
+    )
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())  # one line: titles and kinds never wrap
+    if not cleaned and required:
+        raise ValidationError(field, "must not be empty")
+    if len(cleaned) > limit:
+        raise ValidationError(field, f"is {len(cleaned)} characters, at most {limit}")
+    return cleaned
+
+
+def _multiline(value: str | None) -> str | None:
+    if value is None:
+        return None
+    lines = [" ".join(line.split()) for line in value.strip().splitlines()]
+    return "\n".join(lines)
+
+
+def _link(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValidationError(field, f"{value!r} is not an absolute http(s) link")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(field, "a link must not contain spaces")
+    return value
+
+
+def add_item(session: Session, draft: ItemDraft) -> Item:
+    """Store a new item; kind, title and date are required."""
+    for name in ("kind", "title", "published_on"):
+        if getattr(draft, name) in (None, ""):
+            raise ValidationError(
+                "date" if name == "published_on" else name, "is required"
+            )
+    item = Item()
+    _apply(item, draft)
+    _check_url_free(session, item.url, None)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def update_item(session: Session, item_id: int, draft: ItemDraft) -> Item:
+    """Change the fields given in ``draft``; other fields keep their value."""
+    item = get_item(session, item_id)
+    _apply(item, draft)
+    _check_url_free(session, item.url, item.id)
+    session.flush()
+    return item
+
+
+def _apply(item: Item, draft: ItemDraft) -> None:
+    for f in fields(draft):
+        value = getattr(draft, f.name)
+        if value is None:
+            continue
+        setattr(item, f.name, value if value != "" else None)
+    if item.image_url and not item.image_alt:
+        raise ValidationError("image_alt", "an image needs alt text for screen readers")
+
+
+def _check_url_free(session: Session, url: str | None, own_id: int | None) -> None:
+    if not url:
+        return
+    other = session.scalar(select(Item.id).where(Item.url == url))
+    if other is not None and other != own_id:
+        raise ConflictError(f"url: item {other} already has the link {url}")
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFoundError(f"no item with id {item_id}")
+    return item
+
+
+def delete_item(session: Session, item_id: int) -> Item:
+    """Remove an item; it also leaves every issue it was placed in."""
+    item = get_item(session, item_id)
+    session.delete(item)
+    session.flush()
+    return item
+
+
+def find_items(
+    session: Session,
+    *,
+    month: str | None = None,
+    kind: str | None = None,
+    text: str | None = None,
+    limit: int | None = None,
+) -> list[Item]:
+    """Items newest first, filtered by month (YYYY-MM), kind and a word."""
+    query = select(Item).order_by(Item.published_on.desc(), Item.id.desc())
+    if month:
+        start, end = month_bounds(month)
+        query = query.where(Item.published_on >= start, Item.published_on < end)
+    if kind:
+        query = query.where(func.lower(Item.kind) == kind.lower())
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Item.title).like(pattern),
+                func.lower(func.coalesce(Item.summary, "")).like(pattern),
+            )
+        )
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def find_same(session: Session, draft: ItemDraft) -> Item | None:
+    """The stored item a draft describes: same URL, else same title and date."""
+    if draft.url:
+        return session.scalar(select(Item).where(Item.url == draft.url))
+    if draft.title and draft.published_on:
+        return session.scalar(
+            select(Item).where(
+                func.lower(Item.title) == draft.title.lower(),
+                Item.published_on == draft.published_on,
+            )
+        )
+    return None

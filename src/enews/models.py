@@ -1,0 +1,110 @@
+"""The stored data: items, issues and the items placed in an issue.
+
+Models only; queries live in items.py, assemble.py and issues.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ISSUE_STATUSES = ("draft", "ready")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Item(TimestampMixin, Base):
+    """One piece of news, an article or an interview collected during the month."""
+
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_published_on", "published_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    published_on: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_alt: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    placements: Mapped[list[IssueItem]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"Item(id={self.id!r}, kind={self.kind!r}, title={self.title!r})"
+
+
+class Issue(TimestampMixin, Base):
+    """A monthly issue: its texts and the ordered items it contains."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    subject: Mapped[str | None] = mapped_column(String(300))
+    preheader: Mapped[str | None] = mapped_column(String(300))
+    intro: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    entries: Mapped[list[IssueItem]] = relationship(
+        back_populates="issue",
+        cascade="all, delete-orphan",
+        order_by="(IssueItem.section, IssueItem.position, IssueItem.item_id)",
+    )
+
+    # Optimistic lock: a save from a stale copy fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
+    def __repr__(self) -> str:
+        return f"Issue(slug={self.slug!r}, title={self.title!r})"
+
+
+class IssueItem(Base):
+    """An item placed in an issue: which section, at which position."""
+
+    __tablename__ = "issue_items"
+    __table_args__ = (UniqueConstraint("issue_id", "item_id"),)
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The section's name (an item kind by default); sections are ordered by
+    # enews.toml at render time, so a config change needs no data change.
+    section: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)  # order inside the section
+    featured: Mapped[bool] = mapped_column(default=False)
+
+    issue: Mapped[Issue] = relationship(back_populates="entries")
+    item: Mapped[Item] = relationship(back_populates="placements", lazy="joined")

@@ -1,0 +1,112 @@
+"""Jinja2 -> MJML and plain text: pure functions of a view and settings.
+
+Templates come from the workspace's ``templates/`` first and from the
+templates packaged with enews second, so a workspace overrides them file
+by file.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import traceback
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from enews.config import Settings
+from enews.errors import TemplateError
+from enews.view import IssueView
+
+PACKAGED_TEMPLATES = Path(__file__).with_name("templates")
+MJML_TEMPLATE = "issue.mjml.j2"
+TEXT_TEMPLATE = "issue.txt.j2"
+
+
+def template_dirs(workspace: Path | None) -> tuple[Path, ...]:
+    """Search path: the workspace's templates/ (if any), then the packaged ones."""
+    dirs = []
+    if workspace is not None and (workspace / "templates").is_dir():
+        dirs.append((workspace / "templates").resolve())
+    if PACKAGED_TEMPLATES.resolve() not in dirs:
+        dirs.append(PACKAGED_TEMPLATES.resolve())
+    return tuple(dirs)
+
+
+@lru_cache(maxsize=8)
+def environment(dirs: Sequence[Path]) -> jinja2.Environment:
+    """One cached environment per search path (compiled templates are reused).
+
+    Jinja2 still checks file modification times, so edited templates are
+    picked up without a restart.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8"),
+        # Item text is untrusted: escape everything in markup templates.
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("mjml", "html", "mjml.j2", "html.j2"),
+            default_for_string=True,
+            default=False,
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["wrap"] = wrap
+    return env
+
+
+def render_mjml(view: IssueView, *, settings: Settings, dirs: Sequence[Path]) -> str:
+    """The issue as MJML source."""
+    return _render(MJML_TEMPLATE, view, settings=settings, dirs=dirs)
+
+
+def render_text(view: IssueView, *, settings: Settings, dirs: Sequence[Path]) -> str:
+    """The plain-text alternative, from its own template."""
+    return _render(TEXT_TEMPLATE, view, settings=settings, dirs=dirs)
+
+
+def _render(
+    name: str, view: IssueView, *, settings: Settings, dirs: Sequence[Path]
+) -> str:
+    env = environment(tuple(dirs))
+    try:
+        template = env.get_template(name)
+        return template.render(issue=view, settings=settings, brand=settings.brand)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name or name}:{exc.lineno}"
+        raise TemplateError(f"{where}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"template {exc.name!r} not found in {_show(dirs)}"
+        ) from exc
+    except (jinja2.UndefinedError, TypeError, ValueError) as exc:
+        raise TemplateError(f"{_location(exc, name)}: {exc}") from exc
+
+
+def _location(exc: BaseException, fallback: str) -> str:
+    """``file:line`` of the innermost template frame of a render error."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")
+    ]
+    if not frames:
+        return fallback
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
+
+
+def _show(dirs: Sequence[Path]) -> str:
+    return ", ".join(str(d) for d in dirs)
+
+
+def wrap(text: str, width: int = 78, indent: str = "") -> str:
+    """Wrap prose for the text part; long words such as URLs are never broken."""
+    return textwrap.fill(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
