@@ -33,3 +33,11 @@ def session(workspace: Workspace) -> Iterator[Session]:
 @pytest.fixture
 def settings() -> Settings:
     return Settings()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output (do it on purpose only).",
+    )

@@ -1,0 +1,146 @@
+"""Build-speed and size benchmark: enews against official mjml + juice.
+
+    .venv/bin/python benchmarks/bench_build.py [--items 40] [--runs 50]
+
+Builds an issue of N typical items (kind, ~80-character title, date,
+~250-character summary, link) from a real SQLite file and prints the median
+time of each stage, the whole build (database to HTML + text), the HTML size
+and bytes per item. When Node.js is present, the official ``mjml`` and
+``juice`` packages (installed into a cache folder outside the repository)
+compile and inline the same MJML inside one Node process, and the ratio is
+printed. Finally it times ``enews --help`` as a whole process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from node_reference import run_reference  # noqa: E402
+
+from enews.assemble import draft_issue, get_issue, set_fields  # noqa: E402
+from enews.compiler import compile_mjml  # noqa: E402
+from enews.config import Settings  # noqa: E402
+from enews.export import build_issue  # noqa: E402
+from enews.inliner import inline_css  # noqa: E402
+from enews.items import add_item, make_draft  # noqa: E402
+from enews.render import render_mjml, render_text, template_dirs  # noqa: E402
+from enews.view import issue_view  # noqa: E402
+from enews.workspace import Workspace, init_workspace  # noqa: E402
+
+KINDS = ("News", "News", "Article", "Interview")
+SUMMARY = (
+    "Savings and credit cooperatives from twelve countries met to compare how "
+    "member deposits held up during the year, which digital services members "
+    "actually used, and what regulators should change so that small rural "
+    "cooperatives can offer mobile payments safely."
+)
+
+
+def fill(ws: Workspace, count: int) -> None:
+    with ws.transaction() as session:
+        for n in range(count):
+            add_item(
+                session,
+                make_draft(
+                    kind=KINDS[n % len(KINDS)],
+                    title=f"Cooperative finance forum {n}: members debate deposit "
+                    "guarantees and youth",
+                    date=dt.date(2020, 10, n % 28 + 1),
+                    url=f"https://www.coopnews.example/news/2020/10/forum-{n}",
+                    summary=SUMMARY,
+                ),
+            )
+        draft_issue(session, "October issue", month="2020-10")
+        set_fields(session, "2020-10", intro="Welcome to the October issue.")
+
+
+def median_ms(func: Callable[[], object], runs: int) -> float:
+    func()  # warm-up: template compilation, CSS parse cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def help_ms(runs: int = 10) -> float:
+    exe = Path(sys.executable).with_name("enews")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(exe), "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        init_workspace(root)
+        ws = Workspace(root)
+        fill(ws, args.items)
+        settings, dirs = Settings(), template_dirs(None)
+        factory = ws.sessions()
+
+        def load():  # a fresh session each time: no identity-map shortcuts
+            with factory() as session:
+                return issue_view(get_issue(session, "2020-10"), settings)
+
+        def whole():
+            with factory() as session:
+                return build_issue(session, "2020-10", settings=settings, workspace=None)
+
+        view = load()
+        mjml = render_mjml(view, settings=settings, dirs=dirs)
+        compiled = compile_mjml(mjml)
+        stages = {
+            "load (db -> view)": median_ms(load, args.runs),
+            "render (jinja2 -> mjml)": median_ms(
+                lambda: render_mjml(view, settings=settings, dirs=dirs), args.runs
+            ),
+            "compile (mjml-python)": median_ms(lambda: compile_mjml(mjml), args.runs),
+            "inline (premailer)": median_ms(lambda: inline_css(compiled), args.runs),
+            "text (jinja2)": median_ms(
+                lambda: render_text(view, settings=settings, dirs=dirs), args.runs
+            ),
+        }
+        total = median_ms(whole, args.runs)
+        bundle = whole()
+
+    size = len(bundle.html.encode("utf-8"))
+    print(f"enews build of a {args.items}-item issue, median of {args.runs} runs")
+    for name, ms in stages.items():
+        print(f"  {name:<26}{ms:8.2f} ms")
+    print(f"  {'whole build (db->html+txt)':<26}{total:8.2f} ms")
+    print(f"  html: {size} bytes, {size / args.items:.0f} bytes/item; "
+          f"text: {len(bundle.text.encode())} bytes")  # fmt: skip
+
+    ref = run_reference(mjml, iterations=args.runs)
+    if ref is not None:
+        print(f"official mjml {ref['mjml_version']} + juice {ref['juice_version']}, "
+              "one Node process, same MJML")  # fmt: skip
+        print(f"  mjml {float(ref['mjml_ms']):.2f} ms, juice {float(ref['juice_ms']):.2f} "
+              f"ms, total {float(ref['total_ms']):.2f} ms, html {ref['html_bytes']} bytes")  # fmt: skip
+        print(f"  ratio: enews is {float(ref['total_ms']) / total:.1f}x faster "
+              "(target >= 10x)")  # fmt: skip
+    print(f"enews --help as a process: {help_ms():.0f} ms median (target < 200 ms)")
+
+
+if __name__ == "__main__":
+    main()

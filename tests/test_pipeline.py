@@ -1,0 +1,214 @@
+"""The render -> compile -> inline -> export pipeline, with the real mjml-python
+and the real premailer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from enews.compiler import compile_mjml
+from enews.config import Settings
+from enews.errors import CompileError, TemplateError
+from enews.export import build_from_view, build_issue, write_bundle
+from enews.inliner import inline_css
+from enews.view import IssueView, ItemView, SectionView
+from tests.factories import make_issue, make_item
+
+MERGE_TAGS = [
+    "*|UNSUB|*",  # Mailchimp
+    "{{ UnsubscribeURL }}",  # listmonk
+    "{{unsubscribe}}",  # Brevo
+    "{{{unsubscribe}}}",  # SendGrid
+    "%unsubscribe_url%",  # Mailgun
+]
+
+
+def a_view(**overrides: object) -> IssueView:
+    item = ItemView(
+        id=1,
+        kind="News",
+        title="Forum <script>alert(1)</script> & more",
+        url="https://coop.example/a?x=1&y=2",
+        date="29 October 2020",
+        iso_date="2020-10-29",
+        paragraphs=("First <b>para</b>.", "Second para."),
+        image_url="https://coop.example/a.jpg",
+        image_alt="Delegates in a hall",
+    )
+    values: dict[str, object] = {
+        "slug": "2020-10",
+        "title": "October issue",
+        "period": "2020-10",
+        "period_name": "October 2020",
+        "subject": "October news",
+        "preheader": "Forums, field notes and interviews",
+        "intro": ("Hello readers.",),
+        "featured": None,
+        "sections": (SectionView("News", "News", (item,)),),
+    }
+    values.update(overrides)
+    return IssueView(**values)  # type: ignore[arg-type]
+
+
+def build(view: IssueView, settings: Settings | None = None, ws: Path | None = None):
+    return build_from_view(view, settings=settings or Settings(), workspace=ws)
+
+
+def test_item_text_is_escaped_not_interpreted():
+    html = build(a_view()).html
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    assert "First &lt;b&gt;para&lt;/b&gt;." in html
+    assert 'href="https://coop.example/a?x=1&amp;y=2"' in html
+
+
+def test_html_has_the_email_essentials():
+    html = build(a_view()).html
+    assert html.startswith("<!doctype html>\n<html")
+    assert re.search(r'<html lang="en"', html)
+    assert "<title>October news</title>" in html
+    assert 'role="presentation"' in html
+    assert 'name="color-scheme" content="light dark"' in html
+    # the hidden preheader is first in the body and not white-on-white
+    body = html.split("<body", 1)[1]
+    preheader = re.search(r'<div style="display:none[^"]*">([^<]*)', body)
+    assert preheader and preheader[1].startswith("Forums, field notes and interviews")
+    assert "color:#ffffff" not in preheader[0]
+    assert 'alt="Delegates in a hall"' in html
+    assert 'width="552"' in html  # premailer must not rewrite image widths
+
+
+def test_media_queries_survive_with_important():
+    html = build(a_view()).html
+    assert "@media only screen and (max-width: 480px)" in html
+    assert "padding-left: 16px !important" in html
+    assert "@media (prefers-color-scheme: dark)" in html
+
+
+def test_marked_css_is_inlined_and_its_block_dropped():
+    html = build(a_view(intro=("Hi.",))).html
+    assert "enews:inline" not in html
+    source = (
+        '<!doctype html><html><head><style type="text/css">/* enews:inline */\n'
+        ".summary a { color: #123456; }</style>"
+        '<style type="text/css">.x { color: red; }</style></head>'
+        '<body><div class="summary"><a href="https://e.org">x</a></div></body></html>'
+    )
+    out = inline_css(source)
+    assert '<a href="https://e.org" style="color:#123456">' in out
+    assert ".x { color: red; }" in out  # unmarked blocks stay verbatim
+    assert "/* enews:inline */" not in out
+
+
+@pytest.mark.parametrize("tag", MERGE_TAGS)
+def test_merge_tags_in_href_survive_byte_for_byte(tag):
+    settings = Settings(unsubscribe_url=tag)
+    bundle = build(a_view(), settings)
+    escaped = tag.replace("&", "&amp;").replace('"', "&#34;")
+    assert f'href="{escaped}"' in bundle.html
+    assert f"Unsubscribe: {tag}" in bundle.text
+
+
+def test_non_ascii_urls_are_not_percent_encoded():
+    html = inline_css('<html><body><a href="https://e.org/Zoë Ó">x</a></body></html>')
+    assert 'href="https://e.org/Zoë Ó"' in html
+
+
+def test_premailer_is_quiet(capfd):
+    build(a_view())
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_items_without_url_or_summary_render_plainly():
+    bare = ItemView(1, "News", "No link here", None, "1 October 2020", "2020-10-01",
+                    (), None, None)  # fmt: skip
+    bundle = build(a_view(sections=(SectionView("News", "News", (bare,)),)))
+    assert re.search(r"<h3[^>]*>No link here</h3>", bundle.html)
+    assert 'class="summary"' not in bundle.html
+    assert "No link here\n1 October 2020\n" in bundle.text
+
+
+def test_text_part_wraps_at_78_and_keeps_urls_whole():
+    long_url = "https://coop.example/" + "very-long-path-segment/" * 6
+    item = ItemView(1, "News", "T " * 60, long_url, "1 October 2020", "2020-10-01",
+                    ("word " * 100,), None, None)  # fmt: skip
+    text = build(a_view(sections=(SectionView("News", "News", (item,)),))).text
+    assert long_url in text.splitlines()
+    assert all(len(line) <= 78 for line in text.splitlines() if "://" not in line)
+
+
+def test_workspace_template_overrides_one_file(tmp_path):
+    (tmp_path / "templates" / "partials").mkdir(parents=True)
+    (tmp_path / "templates" / "partials" / "footer.mjml.j2").write_text(
+        "<mj-section><mj-column><mj-text>Custom footer</mj-text></mj-column>"
+        "</mj-section>",
+        encoding="utf-8",
+    )
+    html = build(a_view(), ws=tmp_path).html
+    assert "Custom footer" in html
+    assert "October issue" in html  # the rest still comes from the package
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "issue.txt.j2").write_text("ok\n{% if %}\n")
+    with pytest.raises(TemplateError, match=r"issue\.txt\.j2:2"):
+        build(a_view(), ws=tmp_path)
+
+
+def test_undefined_variable_is_an_error_not_blank(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "issue.txt.j2").write_text("{{ issue.nonexistent }}")
+    with pytest.raises(TemplateError, match="nonexistent"):
+        build(a_view(), ws=tmp_path)
+
+
+def test_invalid_mjml_is_a_compile_error():
+    with pytest.raises(CompileError, match="MJML"):
+        compile_mjml("<mjml><mj-body><mj-section></mjml>")
+
+
+def test_build_is_deterministic_and_export_is_atomic(session, workspace):
+    make_item(session, title="Only item", date="2020-10-05")
+    make_issue(session)
+    first = build_issue(session, "2020-10", settings=Settings(), workspace=None)
+    folder = write_bundle(first, workspace.issues_dir)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    again = build_issue(session, "2020-10", settings=Settings(), workspace=None)
+    write_bundle(again, workspace.issues_dir)
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert before == after
+    assert sorted(after) == ["index.html", "index.txt"]  # no temp files left
+
+
+def test_failed_build_leaves_previous_bundle(session, workspace):
+    make_item(session, title="Only item", date="2020-10-05")
+    make_issue(session)
+    bundle = build_issue(session, "2020-10", settings=Settings(), workspace=None)
+    folder = write_bundle(bundle, workspace.issues_dir)
+    old = (folder / "index.html").read_bytes()
+    (workspace.root / "templates" / "issue.mjml.j2").write_text("<mjml><mj-body>")
+    with pytest.raises(CompileError):
+        build_issue(session, "2020-10", settings=Settings(), workspace=workspace.root)
+    assert (folder / "index.html").read_bytes() == old
+
+
+def test_wrap_matches_textwrap_for_prose():
+    import random
+    import textwrap
+
+    from enews.render import wrap
+
+    rng = random.Random(7)
+    words = ["a", "co-op", "cooperative", "members,", "é", "https://e.org/" + "x" * 90]
+    for _ in range(500):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+        for indent in ("", "  "):
+            expected = textwrap.fill(
+                text, 78, initial_indent=indent, subsequent_indent=indent,
+                break_long_words=False, break_on_hyphens=False,
+            )  # fmt: skip
+            assert wrap(text, 78, indent) == expected
