@@ -100,7 +100,7 @@ def main() -> None:
 
         def load():  # a fresh session each time: no identity-map shortcuts
             with factory() as session:
-                return issue_view(get_issue(session, "2020-10"), settings)
+                return issue_view(get_issue(session, "2020-10", with_items=True), settings)
 
         def whole():
             with factory() as session:

@@ -46,7 +46,7 @@ def build_issue(
     session: Session, slug: str, *, settings: Settings, workspace: Path | None
 ) -> Bundle:
     """Database -> view -> MJML -> HTML -> inlined HTML, plus the text part."""
-    view = issue_view(get_issue(session, slug), settings)
+    view = issue_view(get_issue(session, slug, with_items=True), settings)
     return build_from_view(view, settings=settings, workspace=workspace)
 
 

@@ -97,6 +97,6 @@ def _restore_urls(html: str, values: list[str]) -> str:
 
 def _restore_doctype(html: str) -> str:
     body = html.lstrip()
-    if body.lower().startswith("<!doctype"):
+    if body[:9].lower() == "<!doctype":
         body = body.split(">", 1)[1].lstrip()
     return f"{DOCTYPE}\n{body}"
