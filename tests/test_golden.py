@@ -45,8 +45,13 @@ FIXTURE_ITEMS = [
 def build_fixture(session, workspace):
     ids = [make_item(session, **values).id for values in FIXTURE_ITEMS]
     make_issue(session, title="October issue", month="2020-10")
-    set_fields(session, "2020-10", intro="Hello, co-operators.\n\nTwo lines of intro.",
-               preheader="Uganda, Nairobi and Reykjavík", subject="Co-op News: October")  # fmt: skip
+    set_fields(
+        session,
+        "2020-10",
+        intro="Hello, co-operators.\n\nTwo lines of intro.",
+        preheader="Uganda, Nairobi and Reykjavík",
+        subject="Co-op News: October",
+    )
     set_featured(session, "2020-10", ids[4])
     move_in_issue(session, "2020-10", ids[1], position=1)  # an editor's reorder
     settings = Settings(unsubscribe_url="*|UNSUB|*")
@@ -66,6 +71,12 @@ def test_fixture_issue_matches_golden(session, workspace, request):
         actual = (folder / name).read_text(encoding="utf-8")
         if actual != expected:
             diff = difflib.unified_diff(
-                expected.splitlines(), actual.splitlines(), "golden", "built", lineterm=""
+                expected.splitlines(),
+                actual.splitlines(),
+                "golden",
+                "built",
+                lineterm="",
             )
-            pytest.fail(f"{name} differs from tests/golden:\n" + "\n".join(list(diff)[:60]))
+            pytest.fail(
+                f"{name} differs from tests/golden:\n" + "\n".join(list(diff)[:60])
+            )

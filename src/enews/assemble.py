@@ -19,6 +19,7 @@ from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.items import find_items, get_item
 from enews.models import Issue, IssueItem
 
+TITLE_LIMIT = 200
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -63,6 +64,10 @@ def draft_issue(
     title = " ".join(title.split())
     if not title:
         raise ValidationError("title", "must not be empty")
+    if len(title) > TITLE_LIMIT:
+        raise ValidationError(
+            "title", f"is {len(title)} characters, at most {TITLE_LIMIT}"
+        )
     if session.scalar(select(Issue.id).where(Issue.slug == slug)) is not None:
         raise ConflictError(f"slug: an issue {slug!r} already exists")
     issue = Issue(
@@ -91,9 +96,9 @@ def add_to_issue(
     if _find_entry(issue, item_id) is not None:
         raise ConflictError(f"item {item_id} is already in issue {slug!r}")
     section = section or item.kind
-    entry = IssueItem(
-        item=item, section=section, position=len(_section(issue, section))
-    )
+    # After the last one: positions may have gaps where items were deleted.
+    last = max((e.position for e in _section(issue, section)), default=-1)
+    entry = IssueItem(item=item, section=section, position=last + 1)
     issue.entries.append(entry)
     _touch(issue)
     session.flush()
@@ -149,7 +154,7 @@ def set_featured(session: Session, slug: str, item_id: int | None) -> None:
 def set_fields(session: Session, slug: str, **values: str | None) -> Issue:
     """Change title, subject, preheader, intro or status of an issue."""
     issue = get_issue(session, slug)
-    limits = {"title": 200, "subject": 300, "preheader": 300, "intro": 5000}
+    limits = {"title": TITLE_LIMIT, "subject": 300, "preheader": 300, "intro": 5000}
     for name, value in values.items():
         if value is None:
             continue

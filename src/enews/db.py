@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, String, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 
 from enews.errors import DatabaseError
 
@@ -22,8 +24,10 @@ MIGRATIONS = str(Path(__file__).with_name("migrations"))
 def database_url(workspace: Path, explicit: str | None = None) -> str:
     """``--db`` wins, then ``DATABASE_URL``, then ``db.sqlite`` in the workspace."""
     url = explicit or os.environ.get("DATABASE_URL")
-    if url:
-        return url
+    return url or default_url(workspace)
+
+
+def default_url(workspace: Path) -> str:
     return f"sqlite:///{(workspace / DEFAULT_DB_FILE).resolve()}"
 
 
@@ -39,7 +43,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class fold(FunctionElement[str]):
+    """Lower-case text for case-insensitive search, Unicode included.
+
+    SQLite's lower() only folds ASCII, so "Ó" would never match "ó"; on SQLite
+    this calls a Python function registered on each connection instead.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "fold"
+
+
+@compiles(fold)
+def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"enews_fold({compiler.process(element.clauses, **kw)})"
+
+
+def _py_fold(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("enews_fold", 1, _py_fold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -81,9 +112,18 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head; returns (revision before, revision after)."""
     from alembic import command
+    from alembic.util import CommandError
 
     before = current_revision(engine)
-    command.upgrade(_alembic_config(engine), "head")
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except CommandError as exc:
+        # e.g. a database written by a newer enews: never guess, never touch it
+        raise DatabaseError(
+            f"the database is at revision {before}, which this enews does not "
+            f"know (its newest is {head_revision()}); upgrade enews or use "
+            "another database"
+        ) from exc
     return before, head_revision()
 
 

@@ -32,6 +32,10 @@ class ConflictError(EnewsError):
     """The change clashes with what is stored (duplicate URL, stale version)."""
 
 
+class WorkspaceError(EnewsError):
+    """The workspace folder is missing or unusable."""
+
+
 class DatabaseError(EnewsError):
     """The database cannot be opened or its schema is not the one enews needs."""
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from enews.dates import month_bounds, parse_date
+from enews.db import fold
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.models import Item
 
@@ -105,8 +106,9 @@ def add_item(session: Session, draft: ItemDraft) -> Item:
 def update_item(session: Session, item_id: int, draft: ItemDraft) -> Item:
     """Change the fields given in ``draft``; other fields keep their value."""
     item = get_item(session, item_id)
+    if draft.url:  # before the change is applied, so no autoflush hits the index
+        _check_url_free(session, draft.url, item.id)
     _apply(item, draft)
-    _check_url_free(session, item.url, item.id)
     session.flush()
     return item
 
@@ -139,7 +141,17 @@ def get_item(session: Session, item_id: int) -> Item:
 def delete_item(session: Session, item_id: int) -> Item:
     """Remove an item; it also leaves every issue it was placed in."""
     item = get_item(session, item_id)
+    left = [(placement.issue, placement.section) for placement in item.placements]
     session.delete(item)
+    session.flush()
+    for issue, section in left:
+        session.expire(issue, ["entries"])  # loaded copies must not list it
+        entries = sorted(
+            (e for e in issue.entries if e.section == section),
+            key=lambda e: (e.position, e.item_id),
+        )
+        for position, entry in enumerate(entries):  # close the gap it leaves
+            entry.position = position
     session.flush()
     return item
 
@@ -158,18 +170,23 @@ def find_items(
         start, end = month_bounds(month)
         query = query.where(Item.published_on >= start, Item.published_on < end)
     if kind:
-        query = query.where(func.lower(Item.kind) == kind.lower())
+        query = query.where(fold(Item.kind) == kind.lower())
     if text:
-        pattern = f"%{text.lower()}%"
+        pattern = "%" + _escape_like(text.lower()) + "%"
         query = query.where(
             or_(
-                func.lower(Item.title).like(pattern),
-                func.lower(func.coalesce(Item.summary, "")).like(pattern),
+                fold(Item.title).like(pattern, escape="\\"),
+                fold(func.coalesce(Item.summary, "")).like(pattern, escape="\\"),
             )
         )
-    if limit:
+    if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def _escape_like(text: str) -> str:
+    """Make % and _ in a search word match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def find_same(session: Session, draft: ItemDraft) -> Item | None:
@@ -179,7 +196,7 @@ def find_same(session: Session, draft: ItemDraft) -> Item | None:
     if draft.title and draft.published_on:
         return session.scalar(
             select(Item).where(
-                func.lower(Item.title) == draft.title.lower(),
+                fold(Item.title) == draft.title.lower(),
                 Item.published_on == draft.published_on,
             )
         )

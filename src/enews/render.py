@@ -8,7 +8,7 @@ by file.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +33,29 @@ def template_dirs(workspace: Path | None) -> tuple[Path, ...]:
     return tuple(dirs)
 
 
+class OverrideLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader whose cached templates also go stale when a file of
+    the same name appears earlier in the search path (a new workspace
+    override), not only when the loaded file itself changes."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        found = Path(filename).resolve()
+        earlier = []
+        for folder in self.searchpath:
+            candidate = Path(folder, *template.split("/"))
+            if candidate.resolve() == found:
+                break
+            earlier.append(candidate)
+
+        def still_current() -> bool:
+            return uptodate() and not any(p.exists() for p in earlier)
+
+        return source, filename, still_current
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: Sequence[Path]) -> jinja2.Environment:
     """One cached environment per search path (compiled templates are reused).
@@ -41,7 +64,7 @@ def environment(dirs: Sequence[Path]) -> jinja2.Environment:
     picked up without a restart.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8"),
+        loader=OverrideLoader([str(d) for d in dirs], encoding="utf-8"),
         # Item text is untrusted: escape everything in markup templates.
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("mjml", "html", "mjml.j2", "html.j2"),

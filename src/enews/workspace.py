@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from enews import db
 from enews.config import CONFIG_FILE, Settings, load_settings
+from enews.errors import WorkspaceError
 
 ISSUES_DIR = "issues"
 TEMPLATES_DIR = "templates"
@@ -89,6 +90,11 @@ class Workspace:
     def sessions(self) -> sessionmaker[Session]:
         """A session factory, once the schema is known to be current."""
         if self._factory is None:
+            if self.url == db.default_url(self.root) and not self.root.is_dir():
+                raise WorkspaceError(
+                    f"workspace folder {self.root} does not exist; "
+                    f"create it with 'enews -w {self.root} init'"
+                )
             db.ensure_schema(self.engine)
             self._factory = db.session_factory(self.engine)
         return self._factory

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,13 +21,37 @@ if TYPE_CHECKING:
 
 
 class EnewsGroup(click.Group):
-    """A group that turns library errors into one line on stderr."""
+    """A group that reports every error as one line on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EnewsError as exc:
             fail(str(exc))
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = super().main
+        if not standalone_mode:
+            return run(args, prog_name, standalone_mode=False, **extra)
+        try:
+            code = run(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as exc:  # click would print usage + hint + error
+            where = exc.ctx.command_path if exc.ctx else "enews"
+            click.echo(
+                f"error: {exc.format_message()} (see '{where} --help')", err=True
+            )
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            fail(exc.format_message())
+        except click.Abort:
+            fail("aborted")
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def fail(message: str) -> NoReturn:

@@ -113,7 +113,8 @@ def db_upgrade(ctx: click.Context) -> None:
 
     \b
     Example:
-      DATABASE_URL=sqlite:///team.sqlite enews db upgrade
+      enews db upgrade
+      enews --db sqlite:///team.sqlite db upgrade
     """
     from enews import db
 
