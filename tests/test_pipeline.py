@@ -212,3 +212,35 @@ def test_wrap_matches_textwrap_for_prose():
                 break_long_words=False, break_on_hyphens=False,
             )  # fmt: skip
             assert wrap(text, 78, indent) == expected
+
+
+def test_logo_from_settings_replaces_the_name_line():
+    from enews.config import Brand
+
+    brand = Brand(logo_url="https://coop.example/logo.png", logo_width=140)
+    html = build(a_view(), Settings(name="Co-op Weekly", brand=brand)).html
+    logo = re.search(r'<img [^>]*src="https://coop.example/logo.png"[^>]*>', html)
+    assert logo and 'alt="Co-op Weekly"' in logo[0] and 'width="140"' in logo[0]
+    assert "Co-op Weekly</p>" not in html  # no text masthead beside the logo
+
+
+def test_brand_colours_reach_the_html():
+    from enews.config import Brand
+
+    html = build(a_view(), Settings(brand=Brand(primary="#123456"))).html
+    assert "#123456" in html
+    assert "#1f5f8b" not in html
+
+
+def test_cli_start_up_imports_no_heavy_modules():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, enews.cli; heavy = ('sqlalchemy', 'premailer', 'mjml', "
+        "'jinja2', 'alembic', 'lxml'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"  # keeps `enews --help` well under 0.2 s

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from enews.config import Settings
@@ -31,12 +31,8 @@ def check_slug(slug: str) -> str:
     return slug
 
 
-def get_issue(session: Session, slug: str, *, with_items: bool = False) -> Issue:
-    """The issue with ``slug``; ``with_items`` loads its items in the same query."""
-    query = select(Issue).where(Issue.slug == slug)
-    if with_items:  # one round trip instead of two: the build's hot path
-        query = query.options(joinedload(Issue.entries))
-    issue = session.scalars(query).unique().one_or_none()
+def get_issue(session: Session, slug: str) -> Issue:
+    issue = session.scalar(select(Issue).where(Issue.slug == slug))
     if issue is None:
         raise NotFoundError(f"no issue with slug {slug!r}")
     return issue

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from enews.assemble import get_issue
 from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import EnewsError
 from enews.inliner import inline_css
 from enews.render import render_mjml, render_text, template_dirs
-from enews.view import IssueView, issue_view
+from enews.view import IssueView, load_issue_view
 
 HTML_FILE = "index.html"
 TEXT_FILE = "index.txt"
@@ -46,7 +45,7 @@ def build_issue(
     session: Session, slug: str, *, settings: Settings, workspace: Path | None
 ) -> Bundle:
     """Database -> view -> MJML -> HTML -> inlined HTML, plus the text part."""
-    view = issue_view(get_issue(session, slug, with_items=True), settings)
+    view = load_issue_view(session, slug, settings)
     return build_from_view(view, settings=settings, workspace=workspace)
 
 
