@@ -244,3 +244,26 @@ def test_cli_start_up_imports_no_heavy_modules():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"  # keeps `enews --help` well under 0.2 s
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("October issue", "October issue, 2020"),
+        ("October 2020 issue", "October 2020 issue"),
+        ("Co-op News", "Co-op News: October 2020"),
+    ],
+)
+def test_default_subject(title, expected):
+    from enews.view import default_subject
+
+    assert default_subject(title, "October 2020") == expected
+
+
+def test_attribute_token_text_in_item_text_is_left_alone():
+    item = ItemView(1, "News", 'enews-attr-0-x and href="enews-attr-0-x"',
+                    "https://coop.example/a", "1 October 2020", "2020-10-01",
+                    (), None, None)  # fmt: skip
+    html = build(a_view(sections=(SectionView("News", "News", (item,)),))).html
+    # lxml writes the escaped quotes back as plain ones in text; still text
+    assert 'enews-attr-0-x and href="enews-attr-0-x"</a>' in html

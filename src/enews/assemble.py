@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from enews.config import Settings
-from enews.dates import month_name, parse_month
+from enews.dates import parse_month
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.items import find_items, get_item
 from enews.models import Issue, IssueItem
@@ -70,7 +70,6 @@ def draft_issue(
         slug=slug,
         title=title,
         period=period,
-        subject=f"{title}: {month_name(period)}",
         status="draft",
     )
     counters: dict[str, int] = {}

@@ -79,7 +79,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config(engine: Engine) -> Any:
+def _alembic_config(engine: Engine | None) -> Any:
     from alembic.config import Config
 
     config = Config()
@@ -92,7 +92,7 @@ def head_revision() -> str:
     """The newest schema revision this version of enews knows."""
     from alembic.script import ScriptDirectory
 
-    config = _alembic_config(None)  # type: ignore[arg-type]
+    config = _alembic_config(None)
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head

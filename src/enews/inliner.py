@@ -16,23 +16,28 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from functools import lru_cache
 from typing import Any
 
 INLINE_MARKER = "/* enews:inline */"
 DOCTYPE = "<!doctype html>"
 
-_STYLE_OPEN = re.compile(r"<style\b([^>]*)>(\s*)(/\* enews:inline \*/)?", re.IGNORECASE)
+_STYLE_OPEN = re.compile(
+    r"<style\b([^>]*)>(\s*)(" + re.escape(INLINE_MARKER) + ")?", re.IGNORECASE
+)
 # Lower case and space-led, as MRML and the templates write them; a leading
 # literal keeps the scan fast (a look-behind made it ten times slower).
 _URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
-_TOKEN = re.compile(r"enews-attr-(\d+)-x")
 
 
 def inline_css(html: str) -> str:
     """Inline the template's marked CSS into style attributes."""
     marked = _STYLE_OPEN.sub(_mark_style, html)
-    protected, values = _protect_urls(marked)
+    # A fresh random token per build: item text cannot know it in advance, so
+    # restoring can never rewrite text that merely looks like a token.
+    token = f"enews-{secrets.token_hex(8)}-"
+    protected, values = _protect_urls(marked, token)
     result = _premailer_class()(
         protected,
         allow_network=False,
@@ -45,7 +50,7 @@ def inline_css(html: str) -> str:
         cache_css_parsing=True,
         align_floating_images=False,  # nothing floats; saves a CSS parse per <img>
     ).transform(pretty_print=False)
-    return _restore_doctype(_restore_urls(result, values))
+    return _restore_doctype(_restore_urls(result, token, values))
 
 
 @lru_cache(maxsize=1)
@@ -81,18 +86,19 @@ def _mark_style(match: re.Match[str]) -> str:
     return f'<style data-premailer="ignore"{attrs}>{space}'
 
 
-def _protect_urls(html: str) -> tuple[str, list[str]]:
+def _protect_urls(html: str, token: str) -> tuple[str, list[str]]:
     values: list[str] = []
 
     def swap(match: re.Match[str]) -> str:
         values.append(match[2])
-        return f' {match[1]}="enews-attr-{len(values) - 1}-x"'
+        return f' {match[1]}="{token}{len(values) - 1}"'
 
     return _URL_ATTR.sub(swap, html), values
 
 
-def _restore_urls(html: str, values: list[str]) -> str:
-    return _TOKEN.sub(lambda m: values[int(m[1])], html)
+def _restore_urls(html: str, token: str, values: list[str]) -> str:
+    pattern = re.compile(f'"{re.escape(token)}(\\d+)"')
+    return pattern.sub(lambda m: f'"{values[int(m[1])]}"', html)
 
 
 def _restore_doctype(html: str) -> str:

@@ -109,7 +109,7 @@ def make_view(issue: Issue, rows: Sequence[Any], settings: Settings) -> IssueVie
         title=issue.title,
         period=issue.period,
         period_name=period_name,
-        subject=issue.subject or f"{issue.title}: {period_name}",
+        subject=issue.subject or default_subject(issue.title, period_name),
         preheader=issue.preheader or _default_preheader(sections, featured),
         intro=paragraphs(issue.intro),
         featured=featured,
@@ -130,6 +130,14 @@ def item_view(row: Row[Any] | Item) -> ItemView:
         image_url=row.image_url,
         image_alt=row.image_alt,
     )
+
+
+def default_subject(title: str, period_name: str) -> str:
+    """``October issue`` -> ``October issue, 2020``; other titles get the month."""
+    month, year = period_name.split()
+    if month.casefold() in title.casefold():
+        return title if year in title else f"{title}, {year}"
+    return f"{title}: {period_name}"
 
 
 def paragraphs(text: str | None) -> tuple[str, ...]:

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
 
 def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
     from enews.assemble import ordered_sections
+    from enews.dates import month_name
+    from enews.view import default_subject
 
     return {
         "slug": issue.slug,
         "title": issue.title,
         "period": issue.period,
-        "subject": issue.subject,
+        "subject": issue.subject
+        or default_subject(issue.title, month_name(issue.period)),
         "preheader": issue.preheader,
         "intro": issue.intro,
         "status": issue.status,
