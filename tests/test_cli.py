@@ -43,11 +43,12 @@ def run(ws: Path) -> Run:
     """Invoke ``enews -w WS ...`` in-process, blind to the caller's environment."""
     runner = CliRunner()
 
-    def invoke(*args: str) -> Result:
+    def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(
             cli,
             ["-w", str(ws), *args],
             env={"DATABASE_URL": None, "ENEWS_WORKSPACE": None},
+            input=input,
         )
 
     return invoke
@@ -838,3 +839,14 @@ def test_python_m_enews_help():
 def test_version(run: Run):
     out = ok(run("--version")).stdout
     assert "version" in out
+
+
+def test_issue_delete_keeps_items(run: Run, october: dict[str, int]):
+    before = data(run("item", "list", "--json"))
+    aborted = run("issue", "delete", "2020-10", input="n\n")
+    assert aborted.exit_code != 0
+    assert data(run("issue", "list", "--json"))  # still there after "n"
+    ok(run("issue", "delete", "2020-10", "--yes"))
+    assert data(run("issue", "list", "--json")) == []
+    assert data(run("item", "list", "--json")) == before
+    one_line_error(run("issue", "delete", "2020-10", "--yes"), "2020-10")

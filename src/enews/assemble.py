@@ -82,6 +82,12 @@ def draft_issue(
     return issue
 
 
+def delete_issue(session: Session, slug: str) -> None:
+    """Delete an issue (its items stay; exported files are not touched)."""
+    session.delete(get_issue(session, slug))
+    session.flush()
+
+
 def add_to_issue(
     session: Session, slug: str, item_id: int, *, section: str | None = None
 ) -> IssueItem:

@@ -146,6 +146,26 @@ def issue_show(ctx: click.Context, slug: str, as_json: bool) -> None:
             )
 
 
+@issue.command("delete")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def issue_delete(ctx: click.Context, slug: str, yes: bool) -> None:
+    """Delete an issue. Its items and any exported files are kept.
+
+    \b
+    Example:
+      enews issue delete 2020-10 --yes
+    """
+    from enews.assemble import delete_issue
+
+    if not yes:
+        click.confirm(f"Delete issue {slug}?", abort=True, err=True)
+    with workspace(ctx).transaction() as session:
+        delete_issue(session, slug)
+    click.echo(f"deleted issue {slug}")
+
+
 @issue.command("add")
 @click.argument("slug")
 @click.argument("item_id", type=int)
