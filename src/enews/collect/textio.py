@@ -1,0 +1,45 @@
+"""Reading a source's bytes as text: UTF-8 (with or without BOM), or a clear error."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from enews.collect.records import SourceError
+
+CHUNK = 1 << 16
+
+
+def decoded_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+    """Yield text lines, each with its "\\n" (a CRLF ending stays "\\r\\n").
+
+    Streams in constant memory; a BOM is dropped. Only "\\n" ends a line,
+    so U+2028 and friends inside a CSV field stay where they are. Bytes that
+    are not UTF-8 raise SourceError naming the line: guessing another
+    encoding silently turns "Zoë" into "ZoÃ«".
+    """
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    pending = ""
+    line = 1
+    while True:
+        chunk = stream.read(CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            bad = line + pending.count("\n") + chunk[: exc.start].count(b"\n")
+            raise SourceError(
+                source,
+                bad,
+                f"not UTF-8 text (byte 0x{chunk[exc.start]:02x}); "
+                "save the file as UTF-8 and import it again",
+            ) from exc
+        parts = (pending + text).split("\n")
+        pending = parts.pop()
+        for part in parts:
+            yield part + "\n"
+            line += 1
+        if not chunk:
+            break
+    if pending:
+        yield pending
