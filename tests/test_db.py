@@ -42,8 +42,36 @@ def pragma(engine, name: str):
         return conn.execute(text(f"PRAGMA {name}")).scalar()
 
 
-def test_head_revision_is_the_initial_migration():
-    assert db.head_revision() == "0001"
+def test_migrations_form_one_line_ending_at_head():
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(db.MIGRATIONS)
+    assert scripts.get_heads() == [db.head_revision()]
+    chain = [rev.revision for rev in scripts.walk_revisions()]
+    assert chain[-1] == "0001"  # every revision descends from the first
+    assert len(chain) == len(set(chain)) == len(list(scripts.walk_revisions()))
+
+
+def test_upgrade_from_first_revision_keeps_data(tmp_path):
+    from alembic import command
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    command.upgrade(db._alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO items (id, kind, title, url, published_on, summary) "
+                "VALUES (1, 'News', 'Co-op  News, Zoë!', 'https://e.org/1', "
+                "'2020-10-05', 'Plain <b>text</b>')"
+            )
+        )
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision()
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT title, title_key, summary, summary_format FROM items")
+        ).one()
+    assert row == ("Co-op  News, Zoë!", "co op news zoë", "Plain <b>text</b>", "text")
 
 
 def test_fresh_file_gets_schema_at_head(engine_for, tmp_path):
@@ -60,8 +88,8 @@ def test_ensure_schema_is_idempotent_at_head(migrated):
     with migrated.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO items (kind, title, published_on) "
-                "VALUES ('News', 'Kept', '2020-10-01')"
+                "INSERT INTO items (kind, title, title_key, published_on) "
+                "VALUES ('News', 'Kept', 'kept', '2020-10-01')"
             )
         )
     db.ensure_schema(migrated)
@@ -191,8 +219,8 @@ def test_database_url_defaults_to_workspace_file(tmp_path, monkeypatch):
 def test_transaction_commits_or_rolls_back(migrated):
     factory = db.session_factory(migrated)
     insert = text(
-        "INSERT INTO items (kind, title, published_on) "
-        "VALUES ('News', :t, '2020-10-01')"
+        "INSERT INTO items (kind, title, title_key, published_on) "
+        "VALUES ('News', :t, :t, '2020-10-01')"
     )
     with db.transaction(factory) as session:
         session.execute(insert, {"t": "committed"})

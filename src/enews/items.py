@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
@@ -13,8 +15,10 @@ from enews.dates import month_bounds, parse_date
 from enews.db import fold
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.models import Item
+from enews.richtext import clean_summary
 
 MAX_TITLE = 300
+_NOT_WORD = re.compile(r"[\W_]+")
 MAX_KIND = 40
 
 
@@ -27,6 +31,7 @@ class ItemDraft:
     published_on: dt.date | None = None
     url: str | None = None
     summary: str | None = None
+    summary_format: str | None = None  # "text" or "html", set with summary
     image_url: str | None = None
     image_alt: str | None = None
     source: str | None = None
@@ -39,17 +44,24 @@ def make_draft(
     date: str | dt.date | None = None,
     url: str | None = None,
     summary: str | None = None,
+    summary_format: str | None = None,
     image_url: str | None = None,
     image_alt: str | None = None,
     source: str | None = None,
 ) -> ItemDraft:
-    """Check raw user values field by field; an empty string clears a field."""
+    """Check raw user values field by field; an empty string clears a field.
+
+    ``summary_format`` declares the summary as "text", "html" or "markdown";
+    without it the format is guessed. Rich text is stored sanitized.
+    """
+    stored_summary, stored_format = _summary(summary, summary_format)
     return ItemDraft(
         kind=_text(kind, "kind", MAX_KIND, required=True),
         title=_text(title, "title", MAX_TITLE, required=True),
         published_on=parse_date(date) if isinstance(date, str) else date,
         url=_link(url, "url"),
-        summary=_multiline(summary),
+        summary=stored_summary,
+        summary_format=stored_format,
         image_url=_link(image_url, "image"),
         image_alt=_text(image_alt, "image_alt", 300, required=False),
         source=_text(source, "source", 200, required=False),
@@ -67,11 +79,20 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str |
     return cleaned
 
 
-def _multiline(value: str | None) -> str | None:
+def _summary(value: str | None, given: str | None) -> tuple[str | None, str | None]:
     if value is None:
-        return None
-    lines = [" ".join(line.split()) for line in value.strip().splitlines()]
-    return "\n".join(lines)
+        return None, None
+    if not value.strip():
+        return "", "text"  # clear it
+    stored, stored_format = clean_summary(value, given or None)
+    return stored or "", stored_format
+
+
+def title_key(title: str) -> str:
+    """The title as compared for duplicates: case, accents' forms, punctuation
+    and spacing do not matter ("Co-op news!" == "co op  NEWS")."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
 def _link(value: str | None, field: str) -> str | None:
@@ -119,6 +140,8 @@ def _apply(item: Item, draft: ItemDraft) -> None:
         if value is None:
             continue
         setattr(item, f.name, value if value != "" else None)
+    if draft.title:
+        item.title_key = title_key(draft.title)
     if item.image_url and not item.image_alt:
         raise ValidationError("image_alt", "an image needs alt text for screen readers")
 
@@ -196,7 +219,7 @@ def find_same(session: Session, draft: ItemDraft) -> Item | None:
     if draft.title and draft.published_on:
         return session.scalar(
             select(Item).where(
-                fold(Item.title) == draft.title.lower(),
+                Item.title_key == title_key(draft.title),
                 Item.published_on == draft.published_on,
             )
         )

@@ -40,7 +40,10 @@ class Item(TimestampMixin, Base):
     """One piece of news, an article or an interview collected during the month."""
 
     __tablename__ = "items"
-    __table_args__ = (Index("ix_items_published_on", "published_on"),)
+    __table_args__ = (
+        Index("ix_items_published_on", "published_on"),
+        Index("ix_items_title_key_date", "title_key", "published_on"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -48,6 +51,12 @@ class Item(TimestampMixin, Base):
     url: Mapped[str | None] = mapped_column(String(2000), unique=True)
     published_on: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str | None] = mapped_column(Text)
+    # "text" (escaped when rendered) or "html" (sanitized with nh3).
+    summary_format: Mapped[str] = mapped_column(
+        String(10), default="text", server_default="text"
+    )
+    # Normalised title: with the date, what identifies an item without a URL.
+    title_key: Mapped[str] = mapped_column(String(300))
     image_url: Mapped[str | None] = mapped_column(String(2000))
     image_alt: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str | None] = mapped_column(String(200))

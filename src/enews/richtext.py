@@ -1,0 +1,178 @@
+"""Item summaries: plain text, or rich text stored as sanitized HTML.
+
+Summaries arrive as plain text, Markdown or HTML. Rich ones are stored as
+HTML cleaned by nh3 (the Rust ammonia sanitizer) down to a small, email-safe
+set: p, a (http/https/mailto links only), strong, em, ul, ol, li, br.
+Plain text stays plain and is escaped by the templates. Stored HTML is
+cleaned again when rendered, so a row edited behind enews's back cannot
+smuggle markup into an email either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+from enews.errors import ValidationError
+
+Format = Literal["text", "html"]
+INPUT_FORMATS = ("text", "html", "markdown")
+MAX_SUMMARY = 20_000  # characters of source text; ~40 times a typical summary
+
+TAGS = {"p", "a", "strong", "em", "ul", "ol", "li", "br"}
+SCHEMES = ("http://", "https://", "mailto:")
+
+# Guessing: a closing tag (or <br>, <img>) is what tells HTML from prose that
+# happens to contain "<", such as "SACCOs <a field note>".
+_HTML_HINT = re.compile(
+    r"</(p|a|b|i|strong|em|ul|ol|li|div|span|script|style|h[1-6]|blockquote"
+    r"|table|font|u)\s*>|<br\s*/?>|<img\b",
+    re.IGNORECASE,
+)
+_RICH = re.compile(r"<(p|a|strong|em|ul|ol|li|br)\b")  # what sanitizing keeps
+_EMPTY_LINK = re.compile(r"<a>(.*?)</a>", re.DOTALL)
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
+_MARKDOWN = re.compile(
+    r"\*\*[^*\n]+\*\*|__[^_\n]+__"  # strong
+    r"|\[[^\]\n]+\]\([^)\s]+\)"  # [link](url)
+    r"|^\s{0,3}[-*+] \S|^\s{0,3}\d+\. \S"  # lists
+    r"|(?<![\w*])\*[^*\s][^*\n]*\*(?![\w*])"  # *em*
+    r"|^#{1,6} ",  # headings
+    re.MULTILINE,
+)
+
+
+def clean_summary(
+    text: str | None, given: str | None = None
+) -> tuple[str | None, Format]:
+    """Normalise a summary; returns (stored text, "text" or "html").
+
+    ``given`` is the declared format ("text", "html" or "markdown"); without
+    it the format is guessed from the content.
+    """
+    if text is None:
+        return None, "text"
+    if len(text) > MAX_SUMMARY:
+        raise ValidationError(
+            "summary", f"is {len(text)} characters, at most {MAX_SUMMARY}"
+        )
+    source_format = given or guess_format(text)
+    if source_format not in INPUT_FORMATS:
+        raise ValidationError("summary_format", "must be text, html or markdown")
+    if source_format == "text":
+        return _plain(text), "text"
+    rich = markdown_to_html(text) if source_format == "markdown" else text
+    cleaned = sanitize(rich).strip()
+    if not _RICH.search(cleaned):  # nothing rich survived: keep it as plain text
+        return _plain(html.unescape(cleaned)), "text"
+    return cleaned, "html"
+
+
+def guess_format(text: str) -> str:
+    """HTML when it has HTML tags or entities, Markdown when it has its marks."""
+    if _HTML_HINT.search(text) or _ENTITY.search(text):
+        return "html"
+    if _MARKDOWN.search(text):
+        return "markdown"
+    return "text"
+
+
+def _plain(text: str) -> str | None:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    joined = "\n".join(lines)
+    return joined or None
+
+
+def markdown_to_html(text: str) -> str:
+    rendered: str = _markdown().render(text)
+    return rendered
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    # CommonMark with raw HTML off: Markdown may not carry its own markup.
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def sanitize(fragment: str) -> str:
+    """The fragment with only the allowed tags, attributes and link schemes."""
+    cleaned: str = _cleaner().clean(fragment)
+    # A link whose href was dropped is just text; keep the words, lose the tag.
+    return _EMPTY_LINK.sub(r"\1", cleaned)
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> Any:
+    import nh3
+
+    return nh3.Cleaner(
+        tags=TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_absolute_links_only,
+        link_rel=None,  # rel="noopener" means nothing in an email
+        strip_comments=True,
+    )
+
+
+def _absolute_links_only(tag: str, attr: str, value: str) -> str | None:
+    # url_schemes keeps relative links; an email has no page to resolve them on.
+    if tag == "a" and attr == "href" and not value.lower().startswith(SCHEMES):
+        return None
+    return value
+
+
+class _TextWriter(HTMLParser):
+    """Sanitized summary HTML -> paragraphs of plain text for the text part."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"p", "li", "ul", "ol"}:
+            self._end_block()
+        if tag == "li":
+            self.current.append("- ")
+        elif tag == "br":
+            self.current.append(" ")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.link_text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"p", "li", "ul", "ol"}:
+            self._end_block()
+        elif tag == "a" and self.href:
+            text = "".join(self.link_text).strip()
+            if self.href not in (text, f"mailto:{text}"):
+                self.current.append(f" <{self.href}>")
+            self.href = None
+
+    def handle_data(self, data: str) -> None:
+        self.current.append(data)
+        if self.href:
+            self.link_text.append(data)
+
+    def _end_block(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append(text)
+        self.current = []
+
+
+def html_to_paragraphs(fragment: str) -> tuple[str, ...]:
+    """Plain-text paragraphs of a sanitized fragment; links as ``text <url>``."""
+    writer = _TextWriter()
+    writer.feed(fragment)
+    writer.close()
+    writer._end_block()
+    return tuple(writer.blocks)
