@@ -60,7 +60,7 @@ def test_field_defaults_to_date():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "yesterday", "October 29, 2020", "29/10/2020", "20-10-29", "2020-10"],
+    ["", "   ", "yesterday", "October 29 2020 x", "29/10/2020", "20-10-29", "2020-10"],
 )
 def test_garbage_text_is_rejected_with_an_example(text):
     with pytest.raises(ValidationError) as info:
@@ -141,3 +141,11 @@ def test_long_date_round_trips(day, text):
 )
 def test_month_name(period, text):
     assert month_name(period) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["29th October 2020", "October 29, 2020", "Oct. 29, 2020", "29 Oct. 2020"],
+)
+def test_news_page_date_forms(text):
+    assert parse_date(text) == dt.date(2020, 10, 29)

@@ -17,22 +17,28 @@ MONTHS = (
 )  # fmt: skip
 _MONTH_NUMBER = {name.casefold(): n for n, name in enumerate(MONTHS, start=1)}
 _MONTH_NUMBER |= {name[:3].casefold(): n for n, name in enumerate(MONTHS, start=1)}
+_MONTH_NUMBER["sept"] = 9
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WRITTEN = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")  # 29 October 2020
+# 29 October 2020, 29th Oct. 2020
+_WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+# October 29, 2020 (the form US news pages use)
+_US = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_date(text: str, *, field: str = "date") -> dt.date:
-    """Accept ``2020-10-29`` or ``29 October 2020`` (also ``29 Oct 2020``)."""
+    """Accept ``2020-10-29``, ``29 October 2020``, ``29 Oct. 2020``,
+    ``29th October 2020`` and ``October 29, 2020``."""
     value = text.strip()
     if match := _ISO.match(value):
         year, month, day = (int(g) for g in match.groups())
     elif match := _WRITTEN.match(value):
-        day, name, year = int(match[1]), match[2].casefold(), int(match[3])
-        if name not in _MONTH_NUMBER:
-            raise ValidationError(field, f"unknown month name {match[2]!r}")
-        month = _MONTH_NUMBER[name]
+        day, year = int(match[1]), int(match[3])
+        month = _month_number(match[2], field)
+    elif match := _US.match(value):
+        day, year = int(match[2]), int(match[3])
+        month = _month_number(match[1], field)
     else:
         raise ValidationError(
             field, f"{text!r} is not a date like 2020-10-29 or 29 October 2020"
@@ -41,6 +47,13 @@ def parse_date(text: str, *, field: str = "date") -> dt.date:
         return dt.date(year, month, day)
     except ValueError as exc:
         raise ValidationError(field, f"{text!r} is not a valid date ({exc})") from exc
+
+
+def _month_number(name: str, field: str) -> int:
+    number = _MONTH_NUMBER.get(name.casefold())
+    if number is None:
+        raise ValidationError(field, f"unknown month name {name!r}")
+    return number
 
 
 def parse_month(text: str, *, field: str = "month") -> str:

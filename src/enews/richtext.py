@@ -33,6 +33,7 @@ _HTML_HINT = re.compile(
     re.IGNORECASE,
 )
 _RICH = re.compile(r"<(p|a|strong|em|ul|ol|li|br)\b")  # what sanitizing keeps
+_ONE_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
 _EMPTY_LINK = re.compile(r"<a>(.*?)</a>", re.DOTALL)
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 _MARKDOWN = re.compile(
@@ -66,6 +67,9 @@ def clean_summary(
         return _plain(text), "text"
     rich = markdown_to_html(text) if source_format == "markdown" else text
     cleaned = sanitize(rich).strip()
+    bare = _ONE_PARAGRAPH.fullmatch(cleaned)
+    if bare:  # one paragraph of plain words is plain text
+        cleaned = bare[1]
     if not _RICH.search(cleaned):  # nothing rich survived: keep it as plain text
         return _plain(html.unescape(cleaned)), "text"
     return cleaned, "html"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from enews.assemble import get_issue
 from enews.config import Settings
 from enews.dates import long_date, month_name
 from enews.models import Issue, IssueItem, Item
+from enews.richtext import html_to_paragraphs, sanitize
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,10 @@ class ItemView:
     url: str | None
     date: str  # 29 October 2020
     iso_date: str  # 2020-10-29
-    paragraphs: tuple[str, ...]  # the summary; empty when there is none
+    paragraphs: tuple[str, ...]  # the summary as plain text; empty when none
     image_url: str | None
     image_alt: str | None
+    summary_html: Markup | None = None  # the summary when rich text (sanitized)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ _ROW = (
     Item.url,
     Item.published_on,
     Item.summary,
+    Item.summary_format,
     Item.image_url,
     Item.image_alt,
 )
@@ -119,6 +123,10 @@ def make_view(issue: Issue, rows: Sequence[Any], settings: Settings) -> IssueVie
 
 def item_view(row: Row[Any] | Item) -> ItemView:
     """An item (or a row with the same column names) as the templates see it."""
+    rich = None
+    if row.summary and row.summary_format == "html":
+        # Sanitized on the way in, and again here: the database is not trusted.
+        rich = Markup(sanitize(row.summary))
     return ItemView(
         id=row.id,
         kind=row.kind,
@@ -126,7 +134,8 @@ def item_view(row: Row[Any] | Item) -> ItemView:
         url=row.url,
         date=long_date(row.published_on),
         iso_date=row.published_on.isoformat(),
-        paragraphs=paragraphs(row.summary),
+        paragraphs=html_to_paragraphs(rich) if rich else paragraphs(row.summary),
+        summary_html=rich,
         image_url=row.image_url,
         image_alt=row.image_alt,
     )

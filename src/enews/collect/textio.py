@@ -27,12 +27,15 @@ def decoded_lines(stream: BinaryIO, source: str) -> Iterator[str]:
         try:
             text = decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
-            bad = line + pending.count("\n") + chunk[: exc.start].count(b"\n")
+            # exc.object is the decoder's buffer (bytes held over from the
+            # last read + this chunk), which is what exc.start counts in.
+            data = bytes(exc.object)
+            bad = line + pending.count("\n") + data[: exc.start].count(b"\n")
+            byte = f" (byte 0x{data[exc.start]:02x})" if exc.start < len(data) else ""
             raise SourceError(
                 source,
                 bad,
-                f"not UTF-8 text (byte 0x{chunk[exc.start]:02x}); "
-                "save the file as UTF-8 and import it again",
+                f"not UTF-8 text{byte}; save the file as UTF-8 and import it again",
             ) from exc
         parts = (pending + text).split("\n")
         pending = parts.pop()

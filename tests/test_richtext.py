@@ -1,0 +1,103 @@
+"""Rich-text summaries: sanitized on the way in, and safe in the email."""
+
+from __future__ import annotations
+
+import pytest
+
+from enews.config import Settings
+from enews.errors import ValidationError
+from enews.export import build_issue
+from enews.richtext import MAX_SUMMARY, clean_summary, guess_format, html_to_paragraphs
+from tests.factories import make_issue, make_item
+
+HOSTILE = (
+    '<p onclick="steal()">Read <a href="javascript:alert(1)">this</a>, '
+    '<a href="/relative">that</a> and <a href="https://coop.example/x" '
+    'target="_blank" style="color:red">the report</a>.<script>alert(1)</script>'
+    "<img src=x onerror=alert(1)><iframe src=https://evil.example></iframe></p>"
+    "<ul><li><b>One</b></li><li><em>Two</em></li></ul>"
+)
+
+
+def test_hostile_html_is_reduced_to_the_allowed_set():
+    stored, fmt = clean_summary(HOSTILE)
+    assert fmt == "html"
+    assert stored == (
+        '<p>Read this, that and <a href="https://coop.example/x">the report</a>.</p>'
+        "<ul><li>One</li><li><em>Two</em></li></ul>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Plain & simple, 5 < 6", ("Plain & simple, 5 < 6", "text")),
+        ("Tom &amp; Jerry", ("Tom & Jerry", "text")),  # entities only: plain
+        ("SACCOs <a field note>", ("SACCOs <a field note>", "text")),
+        ("**Bold** move", ("<p><strong>Bold</strong> move</p>", "html")),
+        ("[r](https://e.org/r)", ('<p><a href="https://e.org/r">r</a></p>', "html")),
+        ("[bad](javascript:alert(1))", ("[bad](javascript:alert(1))", "text")),
+        ("  two\n  lines  ", ("two\nlines", "text")),
+    ],
+)  # fmt: skip
+def test_formats_are_guessed_and_normalised(text, expected):
+    assert clean_summary(text) == expected
+
+
+def test_declared_format_wins_over_guessing():
+    assert clean_summary("<b>not markup</b>", "text") == ("<b>not markup</b>", "text")
+    assert clean_summary("*em*", "text") == ("*em*", "text")
+    with pytest.raises(ValidationError, match="summary_format"):
+        clean_summary("x", "rtf")
+
+
+def test_huge_summary_is_refused_before_parsing():
+    with pytest.raises(ValidationError, match=f"at most {MAX_SUMMARY}"):
+        clean_summary("<p>" + "x" * 50_000_000 + "</p>")
+
+
+def test_guess_format():
+    assert guess_format("a <br> b") == "html"
+    assert guess_format("- item") == "markdown"
+    assert guess_format("just words") == "text"
+
+
+def test_text_part_of_rich_summary_keeps_links():
+    stored, _ = clean_summary(
+        '<p>See <a href="https://e.org/r">the report</a>.</p><ul><li>one</li></ul>'
+    )
+    assert html_to_paragraphs(stored) == ("See the report <https://e.org/r>.", "- one")
+
+
+def test_rich_summary_in_the_built_email(session):
+    make_item(session, title="Rich", summary=HOSTILE, date="2020-10-05")
+    make_issue(session)
+    bundle = build_issue(session, "2020-10", settings=Settings(), workspace=None)
+    html = bundle.html.lower()
+    for bad in (
+        "<script",
+        "javascript:",
+        "onclick",
+        "onerror",
+        "<iframe",
+        "<img src=x",
+    ):
+        assert bad not in html
+    # premailer inlined the template's .rich rules onto the summary markup
+    link = '<a href="https://coop.example/x" style="color:#1f5f8b; text-decoration:'
+    assert link + 'underline">' in bundle.html
+    assert "the report <https://coop.example/x>" in bundle.text
+
+
+def test_stored_html_is_sanitized_again_when_rendered(session):
+    rich = make_item(session, title="Tampered", summary="<p><em>fine</em></p>")
+    plain = make_item(session, title="Plain", summary="fine")
+    assert (rich.summary_format, plain.summary_format) == ("html", "text")
+    # both edited behind enews's back, straight in the database
+    rich.summary = '<p><em>fine</em></p><script>alert("db")</script>'
+    plain.summary = '<script>alert("db")</script>'
+    make_issue(session)
+    html = build_issue(session, "2020-10", settings=Settings(), workspace=None).html
+    assert "<script" not in html
+    assert html.count("alert") == 1  # the plain one, escaped as text
+    assert "&lt;script&gt;alert(" in html
