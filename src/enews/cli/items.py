@@ -23,6 +23,7 @@ def item_dict(item: Item) -> dict[str, Any]:
         "date": item.published_on.isoformat(),
         "url": item.url,
         "summary": item.summary,
+        "summary_format": item.summary_format,
         "image": item.image_url,
         "image_alt": item.image_alt,
         "source": item.source,
@@ -99,7 +100,15 @@ def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None
 @click.option("--kind", help="Only items of this kind.")
 @click.option("-q", "--text", help="Only items whose title or summary contains this.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many items.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="csv and json are what `enews import` takes back unchanged.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.pass_context
 def item_list(
     ctx: click.Context,
@@ -107,14 +116,16 @@ def item_list(
     kind: str | None,
     text: str | None,
     limit: int | None,
+    fmt: str,
     as_json: bool,
 ) -> None:
-    """List items, newest first.
+    """List items, newest first; or export them as CSV or JSON.
 
     \b
     Example:
       enews item list --month 2020-10 --kind News
       enews item list -q housing --json
+      enews item list --format csv > items.csv   # enews import items.csv
     """
     from enews.dates import parse_month
     from enews.items import find_items
@@ -125,8 +136,11 @@ def item_list(
             item_dict(i)
             for i in find_items(session, month=month, kind=kind, text=text, limit=limit)
         ]
-    if as_json:
+    if as_json or fmt == "json":
         print_json(rows)
+        return
+    if fmt == "csv":
+        _write_csv(rows)
         return
     for row in rows:
         title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
@@ -193,6 +207,20 @@ def item_rm(ctx: click.Context, item_ids: tuple[int, ...]) -> None:
         for item_id in item_ids:
             delete_item(session, item_id)
     click.echo(f"removed {len(item_ids)} item(s)")
+
+
+def _write_csv(rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    from enews.collect.records import FIELDS, FORMAT_FIELD
+
+    columns = ["id", *FIELDS, FORMAT_FIELD, "source"]
+    writer = csv.DictWriter(
+        click.get_text_stream("stdout"), columns, lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: row[key] for key in columns})
 
 
 def _draft(values: dict[str, str | None]) -> Any:

@@ -1,1 +1,80 @@
-"""Importers: one module per source format, each yielding RawRecords."""
+"""Importers: one module per source format, each yielding RawRecords.
+
+``detect_format`` tells the format from the content (the name and the
+served content type only break ties); ``read_records`` dispatches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from enews.collect.records import RawRecord, SourceError
+
+FORMATS = ("csv", "json", "feed", "listing")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".txt": "listing",
+}
+_LISTING_START = re.compile(rb"^\s*\d{1,3}\.(\s|$)")
+_CSV_HEADER = re.compile(rb"^[^\n]*\btitle\b[^\n]*,|^[^\n]*,[^\n]*\btitle\b", re.I)
+
+
+def detect_format(
+    head: bytes, *, name: str = "", content_type: str | None = None
+) -> str:
+    """Guess csv/json/feed/listing from the first bytes of a source."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise SourceError(name, None, "the file is empty")
+    if text.startswith(b"<"):
+        return "feed"
+    if text.startswith((b"[", b"{")):
+        return "json"
+    if _LISTING_START.match(text):
+        return "listing"
+    if _CSV_HEADER.match(text):
+        return "csv"
+    by_type = (content_type or "").split(";")[0].strip().lower()
+    if by_type in {"text/csv", "application/json"}:
+        return "csv" if by_type == "text/csv" else "json"
+    by_name = _EXTENSIONS.get(PurePosixPath(name.split("?")[0]).suffix.lower())
+    if by_name:
+        return by_name
+    raise SourceError(
+        name, None, "cannot tell the format; use --format csv|json|feed|listing"
+    )
+
+
+def read_records(
+    stream: BinaryIO,
+    fmt: str,
+    *,
+    source: str,
+    kind: str | None = None,
+    warn: Callable[[str], None] = lambda _: None,
+) -> Iterator[RawRecord]:
+    """The records of ``stream`` read as ``fmt`` (one of FORMATS)."""
+    if fmt == "csv":
+        from enews.collect.csv_source import read_csv
+
+        return read_csv(stream, source=source, warn=warn)
+    if fmt == "json":
+        from enews.collect.json_source import read_json
+
+        return read_json(stream, source=source, warn=warn)
+    if fmt == "feed":
+        from enews.collect.feed import read_feed
+
+        return read_feed(stream, source=source, kind=kind)
+    if fmt == "listing":
+        from enews.collect.listing import read_listing
+
+        return read_listing(stream, source=source)
+    raise SourceError(source, None, f"unknown format {fmt!r}; use one of {FORMATS}")

@@ -17,6 +17,9 @@ FIELDS = ("kind", "title", "date", "url", "summary", "image", "image_alt")
 # Optional: how to read the summary ("text", "html" or "markdown"); guessed
 # from the content when absent.
 FORMAT_FIELD = "summary_format"
+# Written by `enews item list --format csv|json` and ignored on import:
+# ids belong to one database, and an import records its own source.
+IGNORED = ("id", "source")
 
 
 @dataclass(frozen=True)

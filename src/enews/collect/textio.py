@@ -20,7 +20,7 @@ def decoded_lines(stream: BinaryIO, source: str) -> Iterator[str]:
     encoding silently turns "Zoë" into "ZoÃ«".
     """
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    pending = ""
+    pending: list[str] = []  # pieces of the unfinished line: joined once, at its end
     line = 1
     while True:
         chunk = stream.read(CHUNK)
@@ -30,19 +30,24 @@ def decoded_lines(stream: BinaryIO, source: str) -> Iterator[str]:
             # exc.object is the decoder's buffer (bytes held over from the
             # last read + this chunk), which is what exc.start counts in.
             data = bytes(exc.object)
-            bad = line + pending.count("\n") + data[: exc.start].count(b"\n")
+            bad = line + data[: exc.start].count(b"\n")
             byte = f" (byte 0x{data[exc.start]:02x})" if exc.start < len(data) else ""
             raise SourceError(
                 source,
                 bad,
                 f"not UTF-8 text{byte}; save the file as UTF-8 and import it again",
             ) from exc
-        parts = (pending + text).split("\n")
-        pending = parts.pop()
-        for part in parts:
-            yield part + "\n"
+        parts = text.split("\n")
+        if len(parts) > 1:
+            yield "".join(pending) + parts[0] + "\n"
             line += 1
+            for part in parts[1:-1]:
+                yield part + "\n"
+                line += 1
+            pending = []
+        if parts[-1]:
+            pending.append(parts[-1])
         if not chunk:
             break
     if pending:
-        yield pending
+        yield "".join(pending)

@@ -1,0 +1,233 @@
+"""Importing records into the items table: validate, match, add or update.
+
+Records stream in batches. Each one is validated first; a valid record is
+matched to a stored item (same URL or, without a URL, same normalised title
+and date) and added, updated or left unchanged. Everything happens in the
+caller's session and transaction: the caller commits only when
+``report.ok_to_commit``, so an import with a bad record (without
+``skip_invalid``) or a dry run leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from enews.collect.records import RawRecord
+from enews.errors import ValidationError
+from enews.items import ItemDraft, make_draft, title_key
+from enews.models import Item
+
+BATCH = 500
+MAX_LISTED_CHANGES = 200  # a report lists this many updates, then counts
+COMPARED = ("kind", "title", "published_on", "url", "summary", "summary_format",
+            "image_url", "image_alt")  # fmt: skip
+
+
+@dataclass
+class Change:
+    where: str
+    item_id: int
+    title: str
+    fields: list[str]
+
+
+@dataclass
+class ImportReport:
+    source: str
+    format: str
+    dry_run: bool = False
+    skip_invalid: bool = False
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def ok_to_commit(self) -> bool:
+        return not self.dry_run and (self.invalid == 0 or self.skip_invalid)
+
+    @property
+    def records(self) -> int:
+        return self.added + self.updated + self.unchanged + self.invalid
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["committed"] = self.ok_to_commit
+        return data
+
+
+@dataclass
+class _Valid:
+    where: str
+    draft: ItemDraft
+    key: tuple[str, ...]  # ("url", url) or ("title", title_key, iso date)
+
+
+def import_records(
+    session: Session,
+    records: Iterable[RawRecord],
+    report: ImportReport,
+    *,
+    kind: str | None = None,
+    label: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``records`` into the session, filling ``report``.
+
+    ``kind`` is the default kind for records without one; ``label`` names a
+    record's position ("entry " for feeds, "" for line numbers).
+    """
+    seen: dict[tuple[str, ...], str] = {}
+    for batch in _batches(iter(records)):
+        valid = [v for raw in batch if (v := _validate(raw, report, kind, label))]
+        _apply_batch(session, _first_of_each(valid, seen, report), report)
+        session.flush()
+        session.expunge_all()  # constant memory, however long the file
+        if progress:
+            progress(len(batch))
+    return report
+
+
+def _batches(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
+    while batch := list(islice(records, BATCH)):
+        yield batch
+
+
+def _validate(
+    raw: RawRecord, report: ImportReport, kind: str | None, label: str
+) -> _Valid | None:
+    where = f"{report.source}:{label}{raw.line}"
+    if raw.problem:
+        return _invalid(report, f"{where}: {raw.problem}")
+    fields = raw.fields
+    try:
+        draft = make_draft(
+            kind=fields.get("kind") or kind or _missing("kind"),
+            title=fields.get("title") or _missing("title"),
+            date=fields.get("date") or _missing("date"),
+            url=fields.get("url"),
+            summary=fields.get("summary"),
+            summary_format=fields.get("summary_format"),
+            image_url=fields.get("image"),
+            image_alt=fields.get("image_alt"),
+        )
+        if draft.image_url and not draft.image_alt:
+            raise ValidationError("image_alt", "an image needs alt text")
+    except ValidationError as exc:
+        return _invalid(report, f"{where}: {exc}")
+    assert draft.title is not None and draft.published_on is not None
+    if draft.url:
+        key: tuple[str, ...] = ("url", draft.url)
+    else:
+        key = ("title", title_key(draft.title), draft.published_on.isoformat())
+    return _Valid(where, draft, key)
+
+
+def _missing(name: str) -> str:
+    raise ValidationError(name, "is required")
+
+
+def _invalid(report: ImportReport, problem: str) -> None:
+    report.invalid += 1
+    report.problems.append(problem)
+    return None
+
+
+def _first_of_each(
+    valid: list[_Valid], seen: dict[tuple[str, ...], str], report: ImportReport
+) -> list[_Valid]:
+    """Drop (as invalid) a record describing an item met earlier in the file.
+
+    Two rows for one item would overwrite each other on every import, so a
+    re-import would never be a no-op.
+    """
+    kept = []
+    for record in valid:
+        first = seen.setdefault(record.key, record.where)
+        if first != record.where:
+            _invalid(report, f"{record.where}: the same item as {first}")
+        else:
+            kept.append(record)
+    return kept
+
+
+def _apply_batch(session: Session, valid: list[_Valid], report: ImportReport) -> None:
+    stored = _stored_matches(session, valid)
+    new_rows = []
+    for record in valid:
+        item = stored.get(record.key)
+        if item is None:
+            new_rows.append(_row(record.draft, report.source))
+            report.added += 1
+            continue
+        changed = _update(item, record.draft)
+        if not changed:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if len(report.changes) < MAX_LISTED_CHANGES:
+            report.changes.append(Change(record.where, item.id, item.title, changed))
+    if new_rows:
+        session.execute(insert(Item), new_rows)
+
+
+def _stored_matches(
+    session: Session, valid: list[_Valid]
+) -> dict[tuple[str, ...], Item]:
+    """The stored items the batch's records describe, by record key."""
+    urls = [r.key[1] for r in valid if r.key[0] == "url"]
+    titles = [
+        (r.key[1], dt.date.fromisoformat(r.key[2]))
+        for r in valid
+        if r.key[0] == "title"
+    ]
+    conditions = []
+    if urls:
+        conditions.append(Item.url.in_(urls))
+    if titles:
+        conditions.append(tuple_(Item.title_key, Item.published_on).in_(titles))
+    if not conditions:
+        return {}
+    found: dict[tuple[str, ...], Item] = {}
+    for item in session.scalars(select(Item).where(or_(*conditions))):
+        if item.url:
+            found[("url", item.url)] = item
+        found.setdefault(("title", item.title_key, item.published_on.isoformat()), item)
+    return found
+
+
+def _row(draft: ItemDraft, source: str) -> dict[str, Any]:
+    assert draft.title is not None
+    row = {name: getattr(draft, name) or None for name in COMPARED}
+    row["summary_format"] = draft.summary_format or "text"
+    row["title_key"] = title_key(draft.title)
+    row["source"] = source[-200:]  # where it came from; the end names the file
+    return row
+
+
+def _update(item: Item, draft: ItemDraft) -> list[str]:
+    """Set the fields the draft gives; returns the names that changed."""
+    changed = []
+    for name in COMPARED:
+        value = getattr(draft, name)
+        if value is None:  # not in this source: keep what is stored
+            continue
+        value = value or None  # "" clears
+        if name == "summary_format":
+            value = value or "text"
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.append(name)
+    if "title" in changed:
+        item.title_key = title_key(item.title)
+    return [c for c in changed if c != "summary_format" or "summary" not in changed]
