@@ -108,7 +108,8 @@ def _validate(
 ) -> _Valid | None:
     where = f"{report.source}:{label}{raw.line}"
     if raw.problem:
-        return _invalid(report, f"{where}: {raw.problem}")
+        _invalid(report, f"{where}: {raw.problem}")
+        return None
     fields = raw.fields
     try:
         draft = make_draft(
@@ -124,7 +125,8 @@ def _validate(
         if draft.image_url and not draft.image_alt:
             raise ValidationError("image_alt", "an image needs alt text")
     except ValidationError as exc:
-        return _invalid(report, f"{where}: {exc}")
+        _invalid(report, f"{where}: {exc}")
+        return None
     assert draft.title is not None and draft.published_on is not None
     if draft.url:
         key: tuple[str, ...] = ("url", draft.url)
@@ -140,7 +142,6 @@ def _missing(name: str) -> str:
 def _invalid(report: ImportReport, problem: str) -> None:
     report.invalid += 1
     report.problems.append(problem)
-    return None
 
 
 def _first_of_each(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -215,9 +216,7 @@ def _write_csv(rows: list[dict[str, Any]]) -> None:
     from enews.collect.records import FIELDS, FORMAT_FIELD
 
     columns = ["id", *FIELDS, FORMAT_FIELD, "source"]
-    writer = csv.DictWriter(
-        click.get_text_stream("stdout"), columns, lineterminator="\n"
-    )
+    writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: row[key] for key in columns})
