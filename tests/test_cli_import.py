@@ -130,6 +130,7 @@ def test_url_errors_are_one_line(enews, server):
         (b"kind,title,date\nNews,Caf\xe9,2020-10-01\n", ":2: not UTF-8"),
         (b'[{"title": "x",}]', ":1: malformed JSON"),
         (b"<rss><channel><item><title>x</title></channel>", "not a valid RSS or Atom"),
+        (b"title,date\n" + b"x" * (2 << 20) + b",2020-10-01\n", ":2: malformed CSV"),
     ],
 )
 def test_unreadable_files_are_one_line_and_import_nothing(
