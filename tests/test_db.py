@@ -53,6 +53,8 @@ def test_migrations_form_one_line_ending_at_head():
 
 
 def test_upgrade_from_first_revision_keeps_data(tmp_path):
+    """A database filled at revision 0001 comes to head with every row intact,
+    issue placements included (SQLite's table rebuild must not cascade)."""
     from alembic import command
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
@@ -62,16 +64,40 @@ def test_upgrade_from_first_revision_keeps_data(tmp_path):
             text(
                 "INSERT INTO items (id, kind, title, url, published_on, summary) "
                 "VALUES (1, 'News', 'Co-op  News, Zoë!', 'https://e.org/1', "
-                "'2020-10-05', 'Plain <b>text</b>')"
+                "'2020-10-05', 'Plain <b>text</b>'), "
+                "(2, 'Article', 'Second', NULL, '2020-10-06', NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO issues (id, slug, title, period, status, version) "
+                "VALUES (1, '2020-10', 'October issue', '2020-10', 'draft', 3)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO issue_items (issue_id, item_id, section, position, "
+                "featured) VALUES (1, 1, 'News', 0, 1), (1, 2, 'Article', 0, 0)"
             )
         )
     db.upgrade(engine)
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT title, title_key, summary, summary_format FROM items")
-        ).one()
-    assert row == ("Co-op  News, Zoë!", "co op news zoë", "Plain <b>text</b>", "text")
+        columns = "title, title_key, summary, summary_format"
+        rows = conn.execute(text(f"SELECT {columns} FROM items ORDER BY id")).all()
+        placements = conn.execute(
+            text("SELECT issue_id, item_id, section, position, featured "
+                 "FROM issue_items ORDER BY item_id")
+        ).all()  # fmt: skip
+        issue = conn.execute(text("SELECT slug, version FROM issues")).one()
+        foreign_keys = conn.execute(text("PRAGMA foreign_keys")).scalar()
+    assert rows == [
+        ("Co-op  News, Zoë!", "co op news zoë", "Plain <b>text</b>", "text"),
+        ("Second", "second", None, "text"),
+    ]
+    assert placements == [(1, 1, "News", 0, 1), (1, 2, "Article", 0, 0)]
+    assert issue == ("2020-10", 3)
+    assert foreign_keys == 1  # back on for the connections that follow
 
 
 def test_fresh_file_gets_schema_at_head(engine_for, tmp_path):
