@@ -704,7 +704,8 @@ def test_broken_template_keeps_previous_export(
     template.write_text("<mjml><mj-body><mj-section></mjml>", encoding="utf-8")
     one_line_error(run("build", "2020-10"), "MJML")
     assert index.read_bytes() == before
-    assert sorted(p.name for p in index.parent.iterdir()) == ["index.html", "index.txt"]
+    names = sorted(p.name for p in index.parent.iterdir())
+    assert names == ["index.html", "index.txt", "manifest.json", "message.eml"]
 
 
 def test_template_added_after_a_build_is_used(

@@ -1,4 +1,5 @@
-"""The fixture issue, built end to end and diffed against tests/golden/.
+"""The fixture issue, built end to end for every mailing-service profile and
+diffed against tests/golden/<profile>/ (html, text, .eml, manifest).
 
 After an intended template change, regenerate on purpose with
 ``pytest tests/test_golden.py --update-golden`` and review the diff.
@@ -6,17 +7,20 @@ After an intended template change, regenerate on purpose with
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from pathlib import Path
 
 import pytest
 
-from enews.assemble import move_in_issue, set_featured, set_fields
+from enews.assemble import get_issue, move_in_issue, set_featured, set_fields
 from enews.config import Settings
 from enews.export import build_issue, write_bundle
+from enews.profiles import PROFILES
 from tests.factories import make_issue, make_item
 
-GOLDEN = Path(__file__).parent / "golden" / "fixture-issue"
+GOLDEN = Path(__file__).parent / "golden"
+FILES = ("index.html", "index.txt", "message.eml", "manifest.json")
 
 FIXTURE_ITEMS = [
     dict(kind="News", title="Savings co-ops in Uganda grow youth membership by 12%",
@@ -42,7 +46,7 @@ FIXTURE_ITEMS = [
 ]  # fmt: skip
 
 
-def build_fixture(session, workspace):
+def build_fixture(session, workspace, profile):
     ids = [make_item(session, **values).id for values in FIXTURE_ITEMS]
     make_issue(session, title="October issue", month="2020-10")
     set_fields(
@@ -54,21 +58,26 @@ def build_fixture(session, workspace):
     )
     set_featured(session, "2020-10", ids[4])
     move_in_issue(session, "2020-10", ids[1], position=1)  # an editor's reorder
-    settings = Settings(unsubscribe_url="*|UNSUB|*")
+    issue = get_issue(session, "2020-10")
+    issue.updated_at = dt.datetime(2020, 11, 2, 9, 30)  # a fixed Date header
+    session.flush()
+    settings = Settings(profile=profile)
     bundle = build_issue(session, "2020-10", settings=settings, workspace=None)
     return write_bundle(bundle, workspace.issues_dir)
 
 
-def test_fixture_issue_matches_golden(session, workspace, request):
-    folder = build_fixture(session, workspace)
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_fixture_issue_matches_golden(session, workspace, request, profile):
+    folder = build_fixture(session, workspace, profile)
+    golden = GOLDEN / profile
     if request.config.getoption("--update-golden"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        for name in ("index.html", "index.txt"):
-            (GOLDEN / name).write_bytes((folder / name).read_bytes())
+        golden.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            (golden / name).write_bytes((folder / name).read_bytes())
         pytest.skip("golden files rewritten")
-    for name in ("index.html", "index.txt"):
-        expected = (GOLDEN / name).read_text(encoding="utf-8")
-        actual = (folder / name).read_text(encoding="utf-8")
+    for name in FILES:
+        expected = (golden / name).read_bytes().decode("utf-8")
+        actual = (folder / name).read_bytes().decode("utf-8")
         if actual != expected:
             diff = difflib.unified_diff(
                 expected.splitlines(),

@@ -181,7 +181,8 @@ def test_build_is_deterministic_and_export_is_atomic(session, workspace):
     write_bundle(again, workspace.issues_dir)
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert before == after
-    assert sorted(after) == ["index.html", "index.txt"]  # no temp files left
+    # no temp files left
+    assert sorted(after) == ["index.html", "index.txt", "manifest.json", "message.eml"]
 
 
 def test_failed_build_leaves_previous_bundle(session, workspace):

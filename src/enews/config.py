@@ -46,7 +46,13 @@ class Settings:
     base_url: str | None = None
     language: str = "en"
     font_family: str = "Helvetica, Arial, sans-serif"
-    unsubscribe_url: str = "{{unsubscribe_url}}"
+    # The mailing service the HTML is handed to: its merge tags replace the
+    # templates' neutral placeholders (see profiles.py).
+    profile: str = "generic"
+    # A fixed unsubscribe link instead of the service's merge tag.
+    unsubscribe_url: str | None = None
+    greeting: str = "Hello"  # "Hello Amy," above the intro; "" for none
+    greeting_fallback: str = "there"  # when the service has no first name
     section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
     headings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HEADINGS))
     brand: Brand = field(default_factory=Brand)
@@ -92,6 +98,10 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
     unknown = set(sections) - {"order", "headings"}
     if unknown:
         raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
+    if "profile" in kwargs:
+        from enews.profiles import get_profile
+
+        get_profile(kwargs["profile"])  # an unknown service fails here, named
     return Settings(
         **kwargs,
         brand=brand,

@@ -6,10 +6,15 @@ call; ``write_bundle`` is the only code that writes output files.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,11 +22,18 @@ from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import EnewsError
 from enews.inliner import inline_css
+from enews.message import make_eml
+from enews.profiles import apply_profile, get_profile, web_version_url
 from enews.render import render_mjml, render_text, template_dirs
 from enews.view import IssueView, load_issue_view
 
 HTML_FILE = "index.html"
 TEXT_FILE = "index.txt"
+EML_FILE = "message.eml"
+MANIFEST_FILE = "manifest.json"
+# A fixed Date for issues never saved (views built by hand): same input,
+# same bytes.
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,16 @@ class Bundle:
     mjml: str
     html: str
     text: str
+    eml: bytes
+    manifest: dict[str, Any]
 
     def files(self) -> dict[str, bytes]:
+        manifest = json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n"
         return {
             HTML_FILE: self.html.encode("utf-8"),
             TEXT_FILE: self.text.encode("utf-8"),
+            EML_FILE: self.eml,
+            MANIFEST_FILE: manifest.encode("utf-8"),
         }
 
 
@@ -55,9 +72,53 @@ def build_from_view(
     """The pure part of a build: no database, no files written."""
     dirs = template_dirs(workspace)
     mjml = render_mjml(view, settings=settings, dirs=dirs)
-    html = inline_css(compile_mjml(mjml))
-    text = render_text(view, settings=settings, dirs=dirs)
-    return Bundle(slug=view.slug, view=view, mjml=mjml, html=html, text=text)
+    profile = get_profile(settings.profile)
+    finish = partial(
+        apply_profile,
+        profile=profile,
+        fallback=settings.greeting_fallback,
+        unsubscribe_url=settings.unsubscribe_url,
+        web_version=web_version_url(profile, settings.base_url, view.slug),
+    )
+    # Merge tags go in last, after inlining, so nothing rewrites them.
+    html = finish(inline_css(compile_mjml(mjml)))
+    text = finish(render_text(view, settings=settings, dirs=dirs))
+    digest = hashlib.sha256(html.encode() + b"\0" + text.encode()).hexdigest()
+    eml = make_eml(
+        html=html,
+        text=text,
+        subject=view.subject,
+        settings=settings,
+        unsubscribe=settings.unsubscribe_url or profile.unsubscribe,
+        date=_utc(view.updated_at or EPOCH),
+        message_id=f"<{view.slug}.{digest[:20]}@{_domain(settings.sender_email)}>",
+    )
+    manifest = {
+        "slug": view.slug,
+        "title": view.title,
+        "subject": view.subject,
+        "preheader": view.preheader,
+        "profile": profile.name,
+        "items": [item.id for item in view.items],
+        "bytes": {
+            "html": len(html.encode()),
+            "text": len(text.encode()),
+            "eml": len(eml),
+        },
+        "sha256": digest,
+    }
+    return Bundle(view.slug, view, mjml, html, text, eml, manifest)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives naive UTC datetimes, PostgreSQL aware ones.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "enews.invalid"
 
 
 def write_bundle(bundle: Bundle, issues_dir: Path) -> Path:

@@ -96,7 +96,12 @@ def _render(
     env = environment(tuple(dirs))
     try:
         template = env.get_template(name)
-        return template.render(issue=view, settings=settings, brand=settings.brand)
+        return template.render(
+            issue=view,
+            settings=settings,
+            brand=settings.brand,
+            merge=merge_tokens(settings, view.slug),
+        )
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name or name}:{exc.lineno}"
         raise TemplateError(f"{where}: {exc.message}") from exc
@@ -106,6 +111,17 @@ def _render(
         ) from exc
     except (jinja2.UndefinedError, TypeError, ValueError) as exc:
         raise TemplateError(f"{_location(exc, name)}: {exc}") from exc
+
+
+def merge_tokens(settings: Settings, slug: str) -> dict[str, str | None]:
+    """Neutral placeholders for templates; ``web_version`` is None when the
+    service hosts none and no base URL gives an archive page instead."""
+    from enews.profiles import TEMPLATE_TOKENS, get_profile, web_version_url
+
+    tokens: dict[str, str | None] = dict(TEMPLATE_TOKENS)
+    if web_version_url(get_profile(settings.profile), settings.base_url, slug) is None:
+        tokens["web_version"] = None
+    return tokens
 
 
 def _location(exc: BaseException, fallback: str) -> str:

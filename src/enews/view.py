@@ -6,6 +6,7 @@ view and the settings, and tests can render without a database.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ class IssueView:
     intro: tuple[str, ...]  # paragraphs
     featured: ItemView | None
     sections: tuple[SectionView, ...]
+    updated_at: dt.datetime | None = None  # the issue's last change (UTC)
 
     @property
     def items(self) -> tuple[ItemView, ...]:
@@ -118,6 +120,7 @@ def make_view(issue: Issue, rows: Sequence[Any], settings: Settings) -> IssueVie
         intro=paragraphs(issue.intro),
         featured=featured,
         sections=tuple(sections),
+        updated_at=issue.updated_at,
     )
 
 

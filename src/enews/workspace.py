@@ -33,9 +33,13 @@ sender_name = "Co-op News"
 sender_email = "news@example.org"
 language = "en"                          # <html lang>
 font_family = "Helvetica, Arial, sans-serif"
-# The mailing service's unsubscribe merge tag, e.g. "*|UNSUB|*" (Mailchimp)
-# or "{{ UnsubscribeURL }}" (listmonk). It reaches the HTML byte for byte.
-unsubscribe_url = "{{unsubscribe_url}}"
+# The mailing service: mailchimp, listmonk, brevo, sendgrid, mailgun or
+# generic. Its merge tags (unsubscribe link, web version, first name) are
+# written into the HTML byte for byte.
+profile = "generic"
+# base_url = "https://news.example.org/archive"   # for `enews archive` links
+greeting = "Hello"            # "Hello Amy," above the intro ("" for none)
+greeting_fallback = "there"   # "Hello there," when a first name is unknown
 
 [sections]
 order = ["News", "Article", "Interview"]  # other kinds follow, A to Z
