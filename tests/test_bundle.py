@@ -112,3 +112,34 @@ def test_subject_too_long_for_headers_is_refused(session, issue):
 def test_bad_sender_address_is_a_config_error(session, issue):
     with pytest.raises(ConfigError, match="sender_email"):
         build(session, sender_email="not an address@")
+
+
+def test_zip_holds_the_bundle_and_is_deterministic(session, issue, tmp_path):
+    import zipfile
+
+    from enews.export import write_zip
+
+    bundle = build(session)
+    path = write_zip(bundle, tmp_path)
+    first = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == [
+            "2020-10/index.html", "2020-10/index.txt",
+            "2020-10/manifest.json", "2020-10/message.eml",
+        ]  # fmt: skip
+        assert archive.read("2020-10/index.html") == bundle.html.encode()
+    assert write_zip(build(session), tmp_path).read_bytes() == first
+
+
+def test_build_zip_from_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from enews.cli import cli
+
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-w", ws, "demo"]).exit_code == 0
+    result = runner.invoke(cli, ["-w", ws, "build", "2020-10", "--zip"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ws" / "issues" / "2020-10.zip").is_file()
+    assert "zip: " in result.stderr

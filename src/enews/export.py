@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -135,6 +137,29 @@ def write_bundle(bundle: Bundle, issues_dir: Path) -> Path:
     except OSError as exc:
         raise EnewsError(f"cannot write {folder}: {exc.strerror or exc}") from exc
     return folder
+
+
+def write_zip(bundle: Bundle, issues_dir: Path) -> Path:
+    """``issues_dir/<slug>.zip`` with the bundle's files, written atomically.
+
+    Entries carry a fixed timestamp, so the same bundle gives the same bytes.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(bundle.files().items()):
+            info = zipfile.ZipInfo(
+                f"{bundle.slug}/{name}", date_time=(2000, 1, 1, 0, 0, 0)
+            )
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    path = issues_dir / f"{bundle.slug}.zip"
+    try:
+        issues_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, buffer.getvalue())
+    except OSError as exc:
+        raise EnewsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
 
 
 def atomic_write(path: Path, data: bytes) -> None:

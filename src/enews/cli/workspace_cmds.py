@@ -71,9 +71,12 @@ def demo(ctx: click.Context) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to export into [default: WORKSPACE/issues].",
 )
+@click.option("--zip", "as_zip", is_flag=True, help="Also write issues/SLUG.zip.")
 @click.pass_context
-def build(ctx: click.Context, slug: str, out: Path | None) -> None:
-    """Build issue SLUG into issues/SLUG/ (index.html, index.txt).
+def build(ctx: click.Context, slug: str, out: Path | None, as_zip: bool) -> None:
+    """Build issue SLUG into issues/SLUG/: index.html, index.txt, message.eml
+    and manifest.json, with the merge tags of the mailing service set in
+    enews.toml (profile).
 
     Files are replaced atomically; unchanged data gives identical bytes.
     Prints the path of index.html.
@@ -81,13 +84,16 @@ def build(ctx: click.Context, slug: str, out: Path | None) -> None:
     \b
     Example:
       enews build 2020-10
+      enews build 2020-10 --zip
     """
-    from enews.export import build_issue, write_bundle
+    from enews.export import build_issue, write_bundle, write_zip
 
     ws = workspace(ctx)
     with ws.transaction() as session:
         bundle = build_issue(session, slug, settings=ws.settings, workspace=ws.root)
     folder = write_bundle(bundle, out or ws.issues_dir)
+    if as_zip:
+        click.echo(f"zip: {write_zip(bundle, out or ws.issues_dir)}", err=True)
     size = len(bundle.html.encode("utf-8"))
     click.echo(
         f"{len(bundle.view.items)} items, {size / 1024:.1f} KB of HTML", err=True
