@@ -51,6 +51,10 @@ class Settings:
     profile: str = "generic"
     # A fixed unsubscribe link instead of the service's merge tag.
     unsubscribe_url: str | None = None
+    # Campaign tagging of item links: utm_source=<this>, utm_medium, utm_campaign
+    # = the slug, utm_content = item-<id>. Off while unset.
+    utm_source: str | None = None
+    utm_medium: str = "email"
     greeting: str = "Hello"  # "Hello Amy," above the intro; "" for none
     greeting_fallback: str = "there"  # when the service has no first name
     section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER

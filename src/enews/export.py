@@ -24,6 +24,7 @@ from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import EnewsError
 from enews.inliner import inline_css
+from enews.links import absolutize
 from enews.message import make_eml
 from enews.profiles import apply_profile, get_profile, web_version_url
 from enews.render import render_mjml, render_text, template_dirs
@@ -83,7 +84,7 @@ def build_from_view(
         web_version=web_version_url(profile, settings.base_url, view.slug),
     )
     # Merge tags go in last, after inlining, so nothing rewrites them.
-    html = finish(inline_css(compile_mjml(mjml)))
+    html = finish(absolutize(inline_css(compile_mjml(mjml)), settings.base_url))
     text = finish(render_text(view, settings=settings, dirs=dirs))
     digest = hashlib.sha256(html.encode() + b"\0" + text.encode()).hexdigest()
     eml = make_eml(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from enews.assemble import get_issue
 from enews.config import Settings
 from enews.dates import long_date, month_name
+from enews.links import add_utm, tag_fragment
 from enews.models import Issue, IssueItem, Item
 from enews.richtext import html_to_paragraphs, sanitize
 
@@ -100,7 +101,7 @@ def make_view(issue: Issue, rows: Sequence[Any], settings: Settings) -> IssueVie
     by_section: dict[str, list[ItemView]] = {}
     featured: ItemView | None = None
     for row in rows:
-        view = item_view(row)
+        view = _tagged(item_view(row), settings, issue.slug)
         if row.featured and featured is None:
             featured = view
         else:
@@ -141,6 +142,27 @@ def item_view(row: Row[Any] | Item) -> ItemView:
         summary_html=rich,
         image_url=row.image_url,
         image_alt=row.image_alt,
+    )
+
+
+def _tagged(item: ItemView, settings: Settings, slug: str) -> ItemView:
+    """The item with UTM parameters on its links, when enews.toml asks for them."""
+    if not settings.utm_source:
+        return item
+    utm = {
+        "source": settings.utm_source,
+        "medium": settings.utm_medium,
+        "campaign": slug,
+        "content": f"item-{item.id}",
+    }
+    rich = item.summary_html
+    return replace(
+        item,
+        url=add_utm(item.url, **utm) if item.url else None,
+        summary_html=Markup(tag_fragment(str(rich), **utm)) if rich else None,
+        paragraphs=html_to_paragraphs(tag_fragment(str(rich), **utm))
+        if rich
+        else item.paragraphs,
     )
 
 

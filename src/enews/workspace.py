@@ -38,6 +38,7 @@ font_family = "Helvetica, Arial, sans-serif"
 # written into the HTML byte for byte.
 profile = "generic"
 # base_url = "https://news.example.org/archive"   # for `enews archive` links
+# utm_source = "coop-news"    # tag item links for analytics (utm_medium=email)
 greeting = "Hello"            # "Hello Amy," above the intro ("" for none)
 greeting_fallback = "there"   # "Hello there," when a first name is unknown
 
