@@ -58,7 +58,7 @@ def test_utm_tags_item_links_in_html_and_text(session):
     assert f'href="{tagged}"' in bundle.html
     assert tagged.replace("&amp;", "&") in bundle.text.splitlines()
     assert (
-        f"https://coop.example/r?utm_source=coop-news&amp;utm_medium=email"
+        "https://coop.example/r?utm_source=coop-news&amp;utm_medium=email"
         in bundle.html
     )
     assert 'href="*|UNSUB|*"' in bundle.html  # merge tags untouched
