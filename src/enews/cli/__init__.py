@@ -109,4 +109,10 @@ def main() -> None:
 
 
 # The command modules register themselves on `cli` when imported.
-from enews.cli import imports, issues, items, workspace_cmds  # noqa: E402, F401
+from enews.cli import (  # noqa: E402, F401
+    archive_cmd,
+    imports,
+    issues,
+    items,
+    workspace_cmds,
+)

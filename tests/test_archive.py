@@ -1,0 +1,341 @@
+"""The web archive (``enews archive``): real database, real builds, real files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+import lxml.html
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy.orm import Session
+
+import enews.cli.archive_cmd  # registers `enews archive` on the group
+from enews.archive import ArchiveResult, build_archive
+from enews.cli import cli
+from enews.errors import NotFoundError, TemplateError, ValidationError
+from enews.export import build_issue, write_bundle
+from enews.models import Issue
+from enews.workspace import Workspace
+from tests.factories import make_issue, make_item
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+BASE = "https://example.org/news"
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def add_issue(
+    session: Session,
+    ws: Workspace,
+    month: str,
+    *,
+    items: int = 1,
+    build: bool = True,
+    **fields: str,
+) -> Issue:
+    """An issue of ``month`` holding ``items`` new items, built unless told not."""
+    year, number = (int(part) for part in month.split("-"))
+    for day in range(1, items + 1):
+        make_item(session, date=dt.date(year, number, day))
+    issue = make_issue(session, month=month, title=f"Issue {month}")
+    for name, value in fields.items():
+        setattr(issue, name, value)
+    session.flush()
+    if build:
+        bundle = build_issue(
+            session, issue.slug, settings=ws.settings, workspace=ws.root
+        )
+        write_bundle(bundle, ws.issues_dir)
+    return issue
+
+
+def archive(
+    session: Session, ws: Workspace, base_url: str | None = None
+) -> ArchiveResult:
+    return build_archive(
+        session,
+        settings=ws.settings,
+        workspace=ws.root,
+        out_dir=ws.root / "archive",
+        base_url=base_url,
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def entries(result: ArchiveResult) -> list[ET.Element]:
+    root = ET.parse(result.out_dir / "feed.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    return root.findall(f"{ATOM}entry")
+
+
+# ------------------------------------------------------------------ the library
+
+
+def test_index_lists_built_issues_newest_first_with_links(session, workspace):
+    add_issue(session, workspace, "2020-09", items=1)
+    add_issue(session, workspace, "2020-11", items=3)
+    add_issue(session, workspace, "2020-10", items=2, intro="Two lines\nof intro.")
+
+    result = archive(session, workspace)
+
+    assert result.issues == ("2020-11", "2020-10", "2020-09")
+    page = lxml.html.fromstring(result.index.read_bytes())
+    assert page.get("lang") == "en"
+    assert "Co-op News" in page.findtext("head/title")
+    assert page.findtext(".//h1") == "Co-op News"
+    assert page.xpath("//main//a/@href") == ["2020-11/", "2020-10/", "2020-09/"]
+    metas = [" ".join(m.text_content().split()) for m in page.xpath("//main//li")]
+    assert metas[0].startswith("Issue 2020-11 November 2020, 3 items")
+    assert metas[1] == "Issue 2020-10 October 2020, 2 items Two lines of intro."
+    assert metas[2].startswith("Issue 2020-09 September 2020, 1 item")
+    for href in page.xpath("//main//a/@href"):
+        assert (result.out_dir / href / "index.html").is_file()
+
+
+def test_issue_pages_are_byte_identical_copies_of_the_build(session, workspace):
+    add_issue(session, workspace, "2020-10", items=2)
+    add_issue(session, workspace, "2020-11")
+
+    result = archive(session, workspace)
+
+    for slug in ("2020-10", "2020-11"):
+        built = (workspace.issues_dir / slug / "index.html").read_bytes()
+        assert (result.out_dir / slug / "index.html").read_bytes() == built
+    assert sorted(snapshot(result.out_dir)) == [
+        "2020-10/index.html", "2020-11/index.html", "feed.xml", "index.html",
+    ]  # fmt: skip
+
+
+def test_feed_with_a_base_url(session, workspace):
+    october = add_issue(session, workspace, "2020-10", intro="Hello, October.")
+    add_issue(session, workspace, "2020-11", preheader="Forums and field notes")
+
+    result = archive(session, workspace, base_url=BASE + "/")  # slash is dropped
+
+    root = ET.parse(result.out_dir / "feed.xml").getroot()
+    assert root.findtext(f"{ATOM}id") == f"{BASE}/"
+    links = {link.get("rel"): link.get("href") for link in root.iter(f"{ATOM}link")}
+    assert links["self"] == f"{BASE}/feed.xml"
+    feed = feedparser.parse((result.out_dir / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Co-op News"
+    assert [e.link for e in feed.entries] == [f"{BASE}/2020-11/", f"{BASE}/2020-10/"]
+    assert [e.id for e in feed.entries] == [f"{BASE}/2020-11/", f"{BASE}/2020-10/"]
+    assert [e.summary for e in feed.entries] == [
+        "Forums and field notes",  # no intro: the preheader
+        "Hello, October.",
+    ]
+    updated = entries(result)[1].findtext(f"{ATOM}updated")
+    assert RFC3339_UTC.match(updated)
+    stored = october.updated_at.replace(tzinfo=dt.UTC, microsecond=0)
+    assert dt.datetime.fromisoformat(updated) == stored
+
+
+def test_feed_without_a_base_url_has_relative_links_and_urn_ids(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    add_issue(session, workspace, "2020-11")
+
+    result = archive(session, workspace)
+
+    root = ET.parse(result.out_dir / "feed.xml").getroot()
+    assert root.findtext(f"{ATOM}id").startswith("urn:uuid:")
+    assert "self" not in {link.get("rel") for link in root.iter(f"{ATOM}link")}
+    found = entries(result)
+    assert [e.find(f"{ATOM}link").get("href") for e in found] == [
+        "2020-11/",
+        "2020-10/",
+    ]
+    ids = [e.findtext(f"{ATOM}id") for e in found]
+    assert all(i.startswith("urn:uuid:") for i in ids)
+    assert len({*ids, root.findtext(f"{ATOM}id")}) == 3
+    feed = feedparser.parse((result.out_dir / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert [e.id for e in feed.entries] == ids
+
+
+def test_unbuilt_issues_are_skipped_and_reported(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    add_issue(session, workspace, "2020-11", build=False)
+
+    result = archive(session, workspace)
+
+    assert result.issues == ("2020-10",)
+    assert result.skipped == ("2020-11",)
+    assert not (result.out_dir / "2020-11").exists()
+    assert "2020-11" not in result.index.read_text(encoding="utf-8")
+    assert len(entries(result)) == 1
+
+
+def test_nothing_built_is_an_error_and_writes_nothing(session, workspace):
+    add_issue(session, workspace, "2020-10", build=False)
+    with pytest.raises(NotFoundError, match=r"no issue is built yet \(2020-10\)"):
+        archive(session, workspace)
+    assert not (workspace.root / "archive").exists()
+
+
+def test_untrusted_text_is_escaped_in_the_page_and_the_feed(session, workspace):
+    title = '<script>alert("x")</script> Tom & Jerry'
+    intro = "<b>bold</b> & <img src=x onerror=alert(1)>"
+    issue = add_issue(session, workspace, "2020-10", intro=intro)
+    issue.title = title
+    session.flush()
+
+    result = archive(session, workspace, base_url=BASE)
+
+    page = result.index.read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<b>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(" in page and "Tom &amp; Jerry" in page
+    assert lxml.html.fromstring(page).xpath("//main//a")[0].text == title
+    raw = (result.out_dir / "feed.xml").read_text(encoding="utf-8")
+    assert "<script>" not in raw and "&lt;script&gt;" in raw
+    assert entries(result)[0].findtext(f"{ATOM}title") == title
+    assert entries(result)[0].findtext(f"{ATOM}summary") == intro
+
+
+def test_a_workspace_template_overrides_the_packaged_page(session, workspace):
+    issue = add_issue(session, workspace, "2020-10")
+    mine = workspace.root / "templates" / "archive" / "index.html.j2"
+    mine.parent.mkdir(parents=True)
+    mine.write_text(
+        "MINE {{ settings.name }}{% for i in issues %} [{{ i.slug }}: {{ i.title }}]"
+        "{% endfor %}\n",
+        encoding="utf-8",
+    )
+    issue.title = "A <b> title"  # autoescape holds in overrides too
+
+    result = archive(session, workspace)
+
+    assert result.index.read_text(encoding="utf-8") == (
+        "MINE Co-op News [2020-10: A &lt;b&gt; title]"
+    )
+
+
+def test_a_broken_template_fails_before_any_file_is_written(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    archive(session, workspace)
+    before = snapshot(workspace.root / "archive")
+    add_issue(session, workspace, "2020-11")
+    mine = workspace.root / "templates" / "archive" / "index.html.j2"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("{% for %}", encoding="utf-8")
+
+    with pytest.raises(TemplateError, match=r"index\.html\.j2:1"):
+        archive(session, workspace)
+
+    assert snapshot(workspace.root / "archive") == before
+
+
+def test_rerunning_gives_identical_bytes(session, workspace):
+    add_issue(session, workspace, "2020-10", items=2, intro="Hi & welcome")
+    add_issue(session, workspace, "2020-11")
+    first = snapshot(archive(session, workspace, base_url=BASE).out_dir)
+    second = snapshot(archive(session, workspace, base_url=BASE).out_dir)
+    assert second == first
+
+
+def test_stale_slug_folders_are_removed_but_nothing_else(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    add_issue(session, workspace, "2020-11", build=False)
+    out = workspace.root / "archive"
+    for name in ("2019-01", "2020-11", "2019-02", "assets", "About Us"):
+        (out / name).mkdir(parents=True)
+        (out / name / "index.html").write_text("old", encoding="utf-8")
+    (out / "2019-02" / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "assets" / "index.html").unlink()
+    (out / "assets" / "logo.png").write_bytes(b"png")
+
+    result = archive(session, workspace)
+
+    assert result.removed == ("2019-01",)
+    assert not (out / "2019-01").exists()
+    assert (out / "2019-02" / "index.html").exists()  # holds more than a page
+    assert (out / "2020-11" / "index.html").exists()  # its issue still exists
+    assert (out / "assets" / "logo.png").exists()
+    assert (out / "About Us" / "index.html").exists()  # not a slug: not ours
+
+
+def test_base_url_must_be_absolute(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    with pytest.raises(ValidationError, match="base_url"):
+        archive(session, workspace, base_url="example.org/news")
+
+
+# ---------------------------------------------------------------------- the CLI
+
+
+def enews(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        cli,
+        ["-w", str(root), *args],
+        env={"DATABASE_URL": None, "ENEWS_WORKSPACE": None},
+    )
+
+
+def test_cli_archives_and_reports_what_is_not_built(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    add_issue(session, workspace, "2020-11", build=False)
+    add_issue(session, workspace, "2020-12", build=False)
+    session.commit()
+
+    result = enews(workspace.root, "archive")
+
+    assert result.exit_code == 0, (result.output, result.exception)
+    index = workspace.root / "archive" / "index.html"
+    assert result.stdout == f"{index.resolve()}\n"
+    assert result.stderr == "1 issue archived, 2 not built yet: 2020-12, 2020-11\n"
+    assert index.is_file()
+
+
+def test_cli_base_url_comes_from_the_option_or_the_settings(session, workspace):
+    add_issue(session, workspace, "2020-10")
+    session.commit()
+    config = workspace.root / "enews.toml"
+    config.write_text(
+        'base_url = "https://news.example.org"\n' + config.read_text("utf-8"), "utf-8"
+    )
+    out = workspace.root / "site"
+
+    def links(*args: str) -> list[str]:
+        result = enews(workspace.root, "archive", "--out", str(out), *args)
+        assert result.exit_code == 0, (result.output, result.exception)
+        assert result.stdout == f"{(out / 'index.html').resolve()}\n"
+        assert result.stderr == "1 issue archived\n"
+        return [
+            e.link for e in feedparser.parse((out / "feed.xml").read_bytes()).entries
+        ]
+
+    assert links() == ["https://news.example.org/2020-10/"]
+    assert links("--base-url", BASE) == [f"{BASE}/2020-10/"]
+    assert links("--base-url", "") == ["2020-10/"]
+
+
+def test_cli_with_nothing_built_fails_in_one_line(session, workspace):
+    add_issue(session, workspace, "2020-10", build=False)
+    session.commit()
+
+    result = enews(workspace.root, "archive")
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: no issue is built yet (2020-10); build one with 'enews build SLUG' "
+        "first\n"
+    )
+    assert not (workspace.root / "archive").exists()
+
+
+def test_cli_help_has_an_example():
+    result = CliRunner().invoke(cli, ["archive", "--help"], prog_name="enews")
+    assert result.exit_code == 0
+    assert re.search(r"Example:\n\s+enews archive\n", result.output)
