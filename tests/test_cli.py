@@ -717,7 +717,9 @@ def test_template_added_after_a_build_is_used(
         "</mj-text></mj-column></mj-section></mj-body></mjml>\n",
         encoding="utf-8",
     )
-    ok(run("build", "2020-10"))
+    refused = run("build", "2020-10")  # no unsubscribe link, no preheader
+    assert refused.exit_code == 1 and "2 check(s) failed" in refused.stderr
+    ok(run("build", "2020-10", "--force"))
     page = (ws / "issues" / "2020-10" / "index.html").read_text(encoding="utf-8")
     assert "Workspace override" in page
 

@@ -38,7 +38,7 @@ def test_command_tree_is_complete():
     # Guards the walk itself: a broken walk would make the tests below vacuous.
     names = {" ".join(path) for path in COMMANDS}
     expected = {
-        "", "init", "demo", "build", "import", "archive",
+        "", "init", "demo", "build", "import", "archive", "check",
         "db", "db upgrade", "db current",
         "item", "item add", "item list", "item show", "item edit", "item rm",
         "issue", "issue new", "issue list", "issue show", "issue add",

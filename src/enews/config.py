@@ -15,6 +15,8 @@ from typing import Any
 from enews.errors import ConfigError
 
 CONFIG_FILE = "enews.toml"
+PACKAGED_TEMPLATES = Path(__file__).with_name("templates")
+THEME_COLOURS = ("primary", "accent", "text", "muted", "background")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 DEFAULT_SECTION_ORDER = ("News", "Article", "Interview")
@@ -46,6 +48,9 @@ class Settings:
     base_url: str | None = None
     language: str = "en"
     font_family: str = "Helvetica, Arial, sans-serif"
+    # A theme is templates/themes/<name>/: theme.toml with the brand colours
+    # (and font) plus any templates it replaces. enews.toml [brand] wins.
+    theme: str = "default"
     # The mailing service the HTML is handed to: its merge tags replace the
     # templates' neutral placeholders (see profiles.py).
     profile: str = "generic"
@@ -76,13 +81,43 @@ class Settings:
 def load_settings(workspace: Path) -> Settings:
     """Read ``workspace/enews.toml``; defaults when the file is absent."""
     path = workspace / CONFIG_FILE
-    if not path.exists():
-        return Settings()
+    data = _read_toml(path) if path.exists() else {}
+    theme = data.get("theme", "default")
+    if theme != "default" and isinstance(theme, str):
+        data = _with_theme(data, theme, workspace)
+    return settings_from_dict(data, source=str(path))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    return settings_from_dict(data, source=str(path))
+
+
+def theme_dir(theme: str, workspace: Path | None) -> Path:
+    """The theme's folder: the workspace's own, else the packaged one."""
+    for base in (workspace / "templates" if workspace else None, PACKAGED_TEMPLATES):
+        if base is not None and (base / "themes" / theme / "theme.toml").is_file():
+            return base / "themes" / theme
+    raise ConfigError(
+        f"theme: no theme {theme!r} (templates/themes/{theme}/theme.toml)"
+    )
+
+
+def _with_theme(data: dict[str, Any], theme: str, workspace: Path) -> dict[str, Any]:
+    """enews.toml on top of the theme's defaults (brand colours, font)."""
+    path = theme_dir(theme, workspace) / "theme.toml"
+    defaults = _read_toml(path)
+    brand = defaults.get("brand", {})
+    missing = [c for c in THEME_COLOURS if c not in brand]
+    if missing:
+        raise ConfigError(f"{path}: the theme has no brand.{missing[0]} colour")
+    merged = dict(data)
+    merged["brand"] = {**brand, **data.get("brand", {})}
+    if "font_family" in defaults:
+        merged.setdefault("font_family", defaults["font_family"])
+    return merged
 
 
 def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Settings:

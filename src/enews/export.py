@@ -73,7 +73,7 @@ def build_from_view(
     view: IssueView, *, settings: Settings, workspace: Path | None
 ) -> Bundle:
     """The pure part of a build: no database, no files written."""
-    dirs = template_dirs(workspace)
+    dirs = template_dirs(workspace, settings.theme)
     mjml = render_mjml(view, settings=settings, dirs=dirs)
     profile = get_profile(settings.profile)
     finish = partial(

@@ -23,13 +23,17 @@ MJML_TEMPLATE = "issue.mjml.j2"
 TEXT_TEMPLATE = "issue.txt.j2"
 
 
-def template_dirs(workspace: Path | None) -> tuple[Path, ...]:
-    """Search path: the workspace's templates/ (if any), then the packaged ones."""
-    dirs = []
+def template_dirs(workspace: Path | None, theme: str = "default") -> tuple[Path, ...]:
+    """Search path, first match wins: the workspace's theme folder, its
+    templates/, the packaged theme folder, the packaged templates."""
+    bases = [PACKAGED_TEMPLATES.resolve()]
     if workspace is not None and (workspace / "templates").is_dir():
-        dirs.append((workspace / "templates").resolve())
-    if PACKAGED_TEMPLATES.resolve() not in dirs:
-        dirs.append(PACKAGED_TEMPLATES.resolve())
+        bases.insert(0, (workspace / "templates").resolve())
+    dirs: list[Path] = []
+    for base in bases:
+        for folder in (base / "themes" / theme, base):
+            if folder.is_dir() and folder not in dirs:
+                dirs.append(folder)
     return tuple(dirs)
 
 

@@ -111,6 +111,7 @@ def main() -> None:
 # The command modules register themselves on `cli` when imported.
 from enews.cli import (  # noqa: E402, F401
     archive_cmd,
+    check_cmd,
     imports,
     issues,
     items,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from enews.cli import cli, workspace
+from enews.cli import cli, fail, workspace
 
 
 @cli.command()
@@ -72,25 +72,41 @@ def demo(ctx: click.Context) -> None:
     help="Folder to export into [default: WORKSPACE/issues].",
 )
 @click.option("--zip", "as_zip", is_flag=True, help="Also write issues/SLUG.zip.")
+@click.option("--force", is_flag=True, help="Write the bundle even if checks fail.")
 @click.pass_context
-def build(ctx: click.Context, slug: str, out: Path | None, as_zip: bool) -> None:
+def build(
+    ctx: click.Context, slug: str, out: Path | None, as_zip: bool, force: bool
+) -> None:
     """Build issue SLUG into issues/SLUG/: index.html, index.txt, message.eml
     and manifest.json, with the merge tags of the mailing service set in
     enews.toml (profile).
 
-    Files are replaced atomically; unchanged data gives identical bytes.
-    Prints the path of index.html.
+    The result is checked first (`enews check`): with a failing check
+    nothing is written, unless --force. Files are replaced atomically;
+    unchanged data gives identical bytes. Prints the path of index.html.
 
     \b
     Example:
       enews build 2020-10
       enews build 2020-10 --zip
     """
+    from enews.check import check_issue, format_report
+    from enews.cli.check_cmd import placeholders
     from enews.export import build_issue, write_bundle, write_zip
 
     ws = workspace(ctx)
     with ws.transaction() as session:
         bundle = build_issue(session, slug, settings=ws.settings, workspace=ws.root)
+    report = check_issue(
+        bundle.html, bundle.text, placeholders=placeholders(ws.settings)
+    )
+    if report.failures or report.warnings:
+        click.echo(format_report(report), err=True)
+    if report.failures and not force:
+        fail(
+            f"{len(report.failures)} check(s) failed; nothing was written "
+            "(fix them, or build with --force)"
+        )
     folder = write_bundle(bundle, out or ws.issues_dir)
     if as_zip:
         click.echo(f"zip: {write_zip(bundle, out or ws.issues_dir)}", err=True)
