@@ -143,3 +143,15 @@ def test_build_zip_from_the_cli(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ws" / "issues" / "2020-10.zip").is_file()
     assert "zip: " in result.stderr
+
+
+def test_non_ascii_headers_are_encoded_and_parse_back(session, issue):
+    issue.subject = "Zoë and the Coopérative: a long subject line " * 3
+    session.flush()
+    bundle = build(session, sender_name="Coopérative Écho")
+    raw = bundle.eml.split(b"\r\n\r\n", 1)[0]
+    assert raw.isascii()  # headers are 7-bit, RFC 2047-encoded
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    message = email.message_from_bytes(bundle.eml, policy=policy.default)
+    assert message["Subject"] == issue.subject
+    assert message["From"] == "Coopérative Écho <news@example.org>"
