@@ -4,7 +4,8 @@
 
 Builds an issue of N typical items (kind, ~80-character title, date,
 ~250-character summary, link) from a real SQLite file and prints the median
-time of each stage, the whole build (database to HTML + text), the HTML size
+time of each stage, the whole build (database to the bundle: HTML, text,
+.eml and manifest), the HTML size
 and bytes per item. When Node.js is present, the official ``mjml`` and
 ``juice`` packages (installed into a cache folder outside the repository)
 compile and inline the same MJML inside one Node process, and the ratio is
@@ -169,7 +170,7 @@ def report(items, runs, stages, total, bundle):
     print(f"enews build of a {items}-item issue, median of {runs} runs")
     for name, ms in stages.items():
         print(f"  {name:<28}{ms:8.2f} ms")
-    print(f"  {'whole build (db->html+txt)':<28}{total:8.2f} ms")
+    print(f"  {'whole bundle (db->html,txt,eml)':<28}{total:8.2f} ms")
     print(f"  html {size} bytes ({size / items:.0f} bytes/item), "
           f"text {len(bundle.text.encode('utf-8'))} bytes")  # fmt: skip
 
