@@ -155,3 +155,26 @@ def test_non_ascii_headers_are_encoded_and_parse_back(session, issue):
     message = email.message_from_bytes(bundle.eml, policy=policy.default)
     assert message["Subject"] == issue.subject
     assert message["From"] == "Coopérative Écho <news@example.org>"
+
+
+def test_build_refuses_an_issue_with_no_items(tmp_path):
+    from click.testing import CliRunner
+
+    from enews.cli import cli
+
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    runner.invoke(cli, ["-w", ws, "init"])
+    assert (
+        runner.invoke(
+            cli, ["-w", ws, "issue", "new", "Empty", "--month", "2030-01"]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(cli, ["-w", ws, "build", "2030-01"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: issue 2030-01 has no items; add some with 'enews issue add 2030-01 ID' "
+        "(or build with --force)"
+    )
+    assert not (tmp_path / "ws" / "issues" / "2030-01").exists()

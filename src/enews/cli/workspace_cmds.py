@@ -97,6 +97,11 @@ def build(
     ws = workspace(ctx)
     with ws.transaction() as session:
         bundle = build_issue(session, slug, settings=ws.settings, workspace=ws.root)
+    if not bundle.view.items and not force:
+        fail(
+            f"issue {slug} has no items; add some with 'enews issue add {slug} ID' "
+            "(or build with --force)"
+        )
     report = check_issue(
         bundle.html, bundle.text, placeholders=placeholders(ws.settings)
     )
