@@ -10,13 +10,16 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 import feedparser
 import pytest
+from feedparser.datetimes import _parse_date
+from feedparser.urls import resolve_relative_uris
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enews.collect import feed
+from enews.collect import feed, feed_fast
 from enews.collect.feed import read_feed
 from enews.collect.fetch import open_source
 from enews.collect.records import RawRecord, SourceError
@@ -47,6 +50,10 @@ def rss(items: str, namespaces: str = "") -> str:
 
 
 MEDIA = ' xmlns:media="http://search.yahoo.com/mrss/"'
+DC = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+CONTENT = ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+ATOM_NS = ' xmlns:atom="http://www.w3.org/2005/Atom"'
+YT = ' xmlns:yt="http://www.youtube.com/xml/schemas/2015"'
 
 
 # -- the formats, field by field ----------------------------------------------
@@ -548,6 +555,355 @@ def test_arbitrary_entry_text_raises_only_source_error(title, summary, date):
             assert all(isinstance(v, str) for v in record.fields.values())
     except SourceError:
         pass
+
+
+# -- the fast path reads what feedparser reads -----------------------------------
+
+
+def both_paths(data: bytes, source: str = "feed.xml", kind: str | None = None):
+    """read_feed's records and the feedparser-only reference's, or their errors."""
+
+    def run(read):
+        try:
+            return list(read(io.BytesIO(data), source=source, kind=kind))
+        except SourceError as exc:
+            return str(exc)
+
+    return run(read_feed), run(feed._read_feed_feedparser)
+
+
+@pytest.fixture
+def fast_results(monkeypatch) -> list[str]:
+    """What feed_fast.read_entry did with each entry: "fast" or "feedparser"."""
+    seen: list[str] = []
+    real = feed_fast.read_entry
+
+    def spy(*args):
+        fields = real(*args)
+        seen.append("feedparser" if fields is None else "fast")
+        return fields
+
+    monkeypatch.setattr(feed_fast, "read_entry", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "path", sorted(DATA.glob("feed-*.xml")), ids=lambda path: path.name
+)
+@pytest.mark.parametrize("source", ["feed.xml", "https://c.example/feeds/news.xml"])
+@pytest.mark.parametrize("kind", [None, "News"])
+def test_fast_path_agrees_with_feedparser_on_the_test_feeds(path, source, kind):
+    mine, reference = both_paths(path.read_bytes(), source, kind)
+    assert mine == reference
+
+
+def test_the_fast_path_reads_the_common_shapes(fast_results):
+    for name in ("feed-rss2.xml", "feed-rss1.xml", "feed-rss091.xml", "feed-atom.xml"):
+        fields_of(name)
+    # All but the Atom entry with <content type="xhtml">, left to feedparser.
+    assert fast_results == ["fast"] * 13 + ["feedparser"]
+
+
+def test_an_entry_the_fast_path_cannot_read_goes_to_feedparser(
+    monkeypatch, fast_results
+):
+    parsed: list[int] = []  # the number of entries in each feedparser.parse
+    real_parse = feedparser.parse
+
+    def spy(*args, **kwargs):
+        result = real_parse(*args, **kwargs)
+        parsed.append(len(result.entries))
+        return result
+
+    monkeypatch.setattr(feedparser, "parse", spy)
+    items = "".join(
+        f"<item><title>{n}</title><pubDate>{date}</pubDate></item>"
+        for n, date in enumerate(
+            ["Tue, 08 Oct 2024 10:00:00 +0100", "the 32nd of Octember", "2024-10-09"]
+        )
+    )
+    found = records(rss(items))
+    assert fast_results == ["fast", "feedparser", "fast"]
+    assert parsed == [0, 1]  # the wrapper alone (for the version), then entry 2
+    assert [r.fields.get("date") for r in found] == [
+        "2024-10-08",
+        "the 32nd of Octember",
+        "2024-10-09",
+    ]
+    assert [r.line for r in found] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        '<item xml:base="https://a.example/x/"><title>a</title></item>',
+        # feedparser reads this one anyway (<source>); its xml:base still leaks
+        '<item><source url="s">S</source><title xml:base="https://a.example/x/">a'
+        "</title></item>",
+    ],
+)
+def test_feedparser_reads_the_whole_chunk_when_an_xml_base_leaks(first):
+    # Without a base URI above it, feedparser keeps an entry's xml:base in
+    # force for the entries after it; read alone, entry 2 would differ.
+    items = first + "<item><title>b</title><link>rel</link></item>"
+    mine, reference = both_paths(rss(items).encode())
+    assert mine == reference
+    assert mine[1].fields["url"] == "https://a.example/x/rel"
+
+
+def test_feedparser_reads_the_whole_chunk_for_nested_entries():
+    # feedparser makes two entries of one <item>: no way to tell which is whose
+    items = "<item><title>a</title></item><item><title>b</title><item>c</item></item>"
+    mine, reference = both_paths(rss(items).encode())
+    assert mine == reference
+    assert len(mine) == 3
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        # several of a kind: which one wins
+        "<title>one</title><title>two</title><media:title>m</media:title>",
+        "<media:content url='a.jpg'><media:title>deep</media:title></media:content>"
+        "<title/><title>late</title>",
+        "<description>d</description><content:encoded>&lt;p&gt;c</content:encoded>",
+        "<content:encoded>&lt;p&gt;c</content:encoded><description>d</description>",
+        "<description>d1</description><description>d2</description>"
+        "<content:encoded>c</content:encoded><description>d3</description>",
+        "<pubDate>2024-01-01</pubDate><pubDate>Tue, 08 Oct 2024 10:00:00 GMT</pubDate>",
+        "<dc:date>2024-01-31T23:30:00-02:00</dc:date><atom:updated>2024-01-01</atom:updated>",
+        "<guid>https://g.example/1</guid><link>/l</link>",
+        "<guid isPermaLink='false'>x</guid><guid>/g</guid>",
+        "<atom:link rel='alternate' href='/a'/><link>/b</link>",
+        "<category domain='d'/><category domain='d'>Housing</category>",
+        "<category> </category><dc:subject>Gov</dc:subject>",
+        "<media:category>m</media:category><category>c</category>",
+        "<enclosure url='/a.mp3' type='audio/mpeg'/><enclosure href='/b.jpg' "
+        "type='IMAGE/jpeg'/><media:thumbnail url='t.jpg'/>",
+        "<media:group><media:content url='v.mp4' medium='video'/>"
+        "<media:content url='i.png' type='image/png'/></media:group>",
+        "<title>Fish &amp;amp; Chips</title><description>caf\u00c3\u00a9 \u0093q\u0094"
+        "</description>",
+        "<title>x</title><comments>c</comments><yt:videoId>v</yt:videoId>"
+        "<author>me</author><dc:creator>Me</dc:creator>",
+        "<description>&lt;a HREF='/r' title=\"t\"&gt;x&lt;/A&gt;&lt;br/&gt;"
+        "&amp;#150;&amp;foo;&lt;img src=i.png&gt;</description>",
+    ],
+)
+@pytest.mark.parametrize("source", ["feed.xml", "https://c.example/f/"])
+def test_fast_path_agrees_with_feedparser_on_tricky_items(item, source, fast_results):
+    namespaces = f"{MEDIA}{DC}{CONTENT}{ATOM_NS}{YT}"
+    data = rss(f"<item>{item}</item>", namespaces).encode()
+    mine, reference = both_paths(data, source)
+    assert mine == reference
+    assert fast_results == ["fast"]
+
+
+_WORDS = [
+    "Co-op", "news", "Zo\u00eb", "\u00d3lafsd\u00f3ttir", "\u5408\u4f5c", "\U0001f33e",
+    "AT&T", "a < b", "x > y", "  spaced ", "\n", "caf\u00c3\u00a9", "\u0093q\u0094",
+    "&amp;", "&lt;b&gt;", "&nbsp;", "&eacute;", "&#8217;", "&#150;", "&foo;", "<b>",
+    "</b>", "<br/>", "<P class='x'>", '<a href="/r?a=1&amp;b=2">', "</a>",
+    "<img SRC=i.png>", "<!-- c -->", "&", "<3",
+]  # fmt: skip
+_DATES = [
+    "Tue, 08 Oct 2024 10:00:00 +0100", "08 Oct 2024 10:00 GMT",
+    "Tue, 08 Oct 2024 23:30:00 -0500", "Tue, 08 Oct 2024 10:00:00 EST",
+    "Tuesday, 08-Oct-24 10:00:00 GMT", "2024-10-08T10:00:00Z",
+    "2024-10-08T23:59:59.5-05:30", "2024-10-08", "2024-10",
+    "2024-02-30T00:00:00Z", "Fri, 31 Feb 2024 10:00:00 GMT", "the 32nd of Octember",
+    "", "0001-01-01T00:30:00+01:00", "2024-10-08 10:00:00", "2024-10-08T10:00:00+0530",
+]  # fmt: skip
+_URLS = ["https://x.example/a", "/rel/path", "rel", "", " https://x.example/sp ", "?q"]
+_IMAGE_TYPES = [None, "image/jpeg", "IMAGE/PNG", "audio/mpeg", "video/mp4"]
+_TEXT_TYPES = [None, "text", "html", "xhtml", "text/html", "application/octet-stream"]
+
+
+_WORDS_TEXT = st.lists(st.sampled_from(_WORDS), max_size=5).map("".join)
+
+
+@st.composite
+def _text_element(draw, name, value=_WORDS_TEXT, **attributes):
+    """<name attributes...>value</name>, the value escaped or in CDATA."""
+    text = draw(value)
+    attrs = _attributes(draw, attributes)
+    if "]]>" not in text and draw(st.booleans()):
+        return f"<{name}{attrs}><![CDATA[{text}]]></{name}>"
+    return f"<{name}{attrs}>{escape(text)}</{name}>"
+
+
+@st.composite
+def _empty_element(draw, name, **attributes):
+    return f"<{name}{_attributes(draw, attributes)}/>"
+
+
+def _attributes(draw, strategies):
+    drawn = {name: draw(strategy) for name, strategy in strategies.items()}
+    return "".join(f" {k}={quoteattr(v)}" for k, v in drawn.items() if v is not None)
+
+
+_DATE = st.sampled_from(_DATES)
+_URL = st.sampled_from(_URLS)
+_MEDIA_CHILD = st.one_of(
+    _empty_element(
+        "media:content",
+        url=_URL,
+        medium=st.sampled_from([None, "image", "video"]),
+        type=st.sampled_from(_IMAGE_TYPES),
+    ),
+    _empty_element("media:thumbnail", url=_URL),
+    _text_element("media:title"),
+    _text_element("media:description", type=st.sampled_from([None, "html"])),
+)
+_RSS_CHILD = st.one_of(
+    _text_element("title"),
+    _text_element("dc:title"),
+    _text_element("link", value=_URL),
+    _text_element("guid", _URL, isPermaLink=st.sampled_from([None, "false"])),
+    _text_element("description", type=st.sampled_from(_TEXT_TYPES)),
+    _text_element("content:encoded"),
+    _text_element("pubDate", value=_DATE),
+    _text_element("dc:date", value=_DATE),
+    _text_element("category", value=st.sampled_from(["Housing", " ", "Zo\u00eb"]),
+                  domain=st.sampled_from([None, "d"])),
+    _text_element("dc:subject", value=st.just("Governance")),
+    _text_element("description", **{"xml:base": st.just("https://d.example/b/")}),
+    _empty_element("enclosure", url=_URL, type=st.sampled_from(_IMAGE_TYPES)),
+    _MEDIA_CHILD,
+    st.lists(_MEDIA_CHILD, max_size=3).map(
+        lambda children: f"<media:group>{''.join(children)}</media:group>"
+    ),
+    st.sampled_from(["<author>a@b.example</author>", "<comments>c</comments>",
+                     "<source url='s'>S</source>", "<!-- x -->"]),
+)  # fmt: skip
+_ATOM_CHILD = st.one_of(
+    _text_element("title", type=st.sampled_from(_TEXT_TYPES)),
+    _empty_element(
+        "link",
+        href=_URL,
+        rel=st.sampled_from([None, "alternate", "self", "enclosure", "related"]),
+        type=st.sampled_from([None, "text/html", "image/jpeg", "application/atom+xml"]),
+    ),
+    _text_element("id", value=st.sampled_from([*_URLS, "tag:c.example,2024:1"])),
+    _text_element("published", value=_DATE),
+    _text_element("updated", value=_DATE),
+    _text_element("summary", type=st.sampled_from(_TEXT_TYPES)),
+    _text_element("content", type=st.sampled_from(_TEXT_TYPES)),
+    _empty_element(
+        "category",
+        term=st.sampled_from([None, "events", " ", "Zo\u00eb"]),
+        label=st.sampled_from([None, "Events"]),
+    ),
+    st.just("<author><name>N</name><uri>/u</uri></author>"),
+    _MEDIA_CHILD,
+)
+_BASE = st.sampled_from(["", ' xml:base="https://base.example/n/"'])
+_SOURCE = st.sampled_from(["feed.xml", "https://c.example/feeds/news.xml"])
+
+
+_RSS_ROOTS = {
+    "2.0": ('<rss version="2.0"{}><channel{}><title>T</title>', "</channel></rss>"),
+    "0.91": ('<rss version="0.91"{}><channel{}><title>T</title>', "</channel></rss>"),
+    "1.0": (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"{}{}><channel rdf:about="c"/>',
+        "</rdf:RDF>",
+    ),
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(_RSS_CHILD, max_size=7).map("".join), min_size=1, max_size=4),
+    st.sampled_from(sorted(_RSS_ROOTS)),
+    st.tuples(_BASE, _BASE),
+    _SOURCE,
+    st.sampled_from([None, "News"]),
+)
+def test_fast_path_agrees_with_feedparser_on_generated_rss(
+    items, version, bases, source, kind
+):
+    # xml:base on the channel (RSS 1.0: on the root), and on the first item
+    head, tail = _RSS_ROOTS[version]
+    body = "".join(
+        f"<item{bases[1] if n == 0 else ''}>{item}</item>"
+        for n, item in enumerate(items)
+    )
+    data = (head.format(f"{MEDIA}{DC}{CONTENT}", bases[0]) + body + tail).encode()
+    mine, reference = both_paths(data, source, kind)
+    assert mine == reference
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(_ATOM_CHILD, max_size=7).map("".join), min_size=1, max_size=4),
+    _BASE,
+    _SOURCE,
+)
+def test_fast_path_agrees_with_feedparser_on_generated_atom(entries, base, source):
+    data = (
+        f'<feed xmlns="http://www.w3.org/2005/Atom"{MEDIA}{base}><title>T</title>'
+        + "".join(f"<entry>{entry}</entry>" for entry in entries)
+        + "</feed>"
+    ).encode()
+    mine, reference = both_paths(data, source)
+    assert mine == reference
+
+
+_HTML = [
+    "<p>", "</p>", "<P>", "</P >", "<br>", "<br/>", "<BR />", "</br>", "<p/>", "<o:p>",
+    "<img src='a.png'>", '<img src="/b.png" alt="x &amp; y"/>', "<a href=\"x?a=1&amp;b"
+    "=2\" title='t'>", '<a HREF="rel/p" Rel="NoFollow" href="dup">', "</a>",
+    '<a href=" /sp ">', '<a href="javascript:alert(1)">', "<input disabled/>",
+    '<a title="a&#38b">', "<td colspan=2>", "<a\nhref='n'>", '<p class="a"CLASS="b">',
+    "&amp;", "&lt;", "&nbsp;", "&apos;", "&foo;", "&foo", "&#39;", "&#34;", "&#150;",
+    "&#x96;", "&#X41;", "&#xA0;", "&#12", "&", "& ", "<", "< ", ">", "'", '"', " ",
+    "\n", "a", "\u00e9", "<!-- c -->", "<!-->", "<!DOCTYPE x>", "<?pi?>", "<>", "<3",
+    "<script>", "</script>",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_HTML), max_size=10).map("".join),
+    st.sampled_from(["", "https://c.example/f/"]),
+)
+def test_html_rewriting_agrees_with_feedparser(html, base):
+    expected = resolve_relative_uris(html, base, "utf-8", "text/html")
+    assert feed_fast.resolve_html(html, base) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["", "Mon, ", "Sun, ", "Thu, ", "Xyz, ", "Monday, "]),
+    st.integers(0, 32).map(lambda day: f"{day:02d}" if day % 3 else str(day)),
+    st.sampled_from(["Jan", "feb", "MAR", "Oct", "Dec", "Foo"]),
+    st.sampled_from(["2024", "1", "24", "9999", "0001"]),
+    st.sampled_from(["00:00:00", "23:59", "24:00:00", "10:00:60", "9:5"]),
+    st.sampled_from(["+0000", "-0130", "+1400", "GMT", "UT", "UTC", "Z", "EST", "+1"]),
+)  # fmt: skip
+def test_rfc822_dates_agree_with_feedparser(weekday, day, month, year, time, zone):
+    check_date(f"{weekday}{day} {month} {year} {time} {zone}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["2024", "0001", "9999", "24"]),
+    st.integers(0, 13).map(lambda n: f"{n:02d}"),
+    st.integers(0, 32).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["", "T00:00:00", "t23:59:59", "T12:30", "T24:00", "T10:00:00.12"]),
+    st.sampled_from(["", "Z", "z", "+02:00", "-05:30", "+0530", "+14:00", " GMT"]),
+)  # fmt: skip
+def test_w3c_dates_agree_with_feedparser(year, month, day, time, zone):
+    check_date(f"{year}-{month}-{day}{time}{zone if time else ''}")
+
+
+def check_date(written):
+    mine = feed_fast.parse_date(written)
+    parsed = _parse_date(written)
+    if mine is not None:  # else feedparser reads the entry
+        assert parsed is not None
+        assert mine == f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
 
 
 # -- open_source: files -----------------------------------------------------------
