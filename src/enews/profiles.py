@@ -37,8 +37,10 @@ PROFILES = {
         # Brevo template language.
         Profile("brevo", "{{ unsubscribe }}", "{{ mirror }}",
                 '{{ contact.FIRSTNAME | default : "{fallback}" }}'),
-        # SendGrid Marketing Campaigns (Handlebars).
-        Profile("sendgrid", "{{{unsubscribe}}}", "{{{weblink}}}",
+        # SendGrid Marketing Campaigns (Handlebars). Its web-version tag
+        # could not be confirmed in current docs (legacy campaigns used
+        # [Weblink]), so the archive page stands in, as for Mailgun.
+        Profile("sendgrid", "{{{unsubscribe}}}", None,
                 "{{#if first_name}}{{first_name}}{{else}}{fallback}{{/if}}"),
         # Mailgun variables.
         # Mailgun variables; Mailgun hosts no web version of a message.
