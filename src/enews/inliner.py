@@ -20,15 +20,14 @@ import secrets
 from functools import lru_cache
 from typing import Any
 
+from enews.links import URL_ATTR
+
 INLINE_MARKER = "/* enews:inline */"
 DOCTYPE = "<!doctype html>"
 
 _STYLE_OPEN = re.compile(
     r"<style\b([^>]*)>(\s*)(" + re.escape(INLINE_MARKER) + ")?", re.IGNORECASE
 )
-# Lower case and space-led, as MRML and the templates write them; a leading
-# literal keeps the scan fast (a look-behind made it ten times slower).
-_URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
 
 
 def inline_css(html: str) -> str:
@@ -93,7 +92,7 @@ def _protect_urls(html: str, token: str) -> tuple[str, list[str]]:
         values.append(match[2])
         return f' {match[1]}="{token}{len(values) - 1}"'
 
-    return _URL_ATTR.sub(swap, html), values
+    return URL_ATTR.sub(swap, html), values
 
 
 def _restore_urls(html: str, token: str, values: list[str]) -> str:

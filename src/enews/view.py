@@ -155,14 +155,12 @@ def _tagged(item: ItemView, settings: Settings, slug: str) -> ItemView:
         "campaign": slug,
         "content": f"item-{item.id}",
     }
-    rich = item.summary_html
+    url = add_utm(item.url, **utm) if item.url else None
+    if not item.summary_html:
+        return replace(item, url=url)
+    rich = tag_fragment(str(item.summary_html), **utm)
     return replace(
-        item,
-        url=add_utm(item.url, **utm) if item.url else None,
-        summary_html=Markup(tag_fragment(str(rich), **utm)) if rich else None,
-        paragraphs=html_to_paragraphs(tag_fragment(str(rich), **utm))
-        if rich
-        else item.paragraphs,
+        item, url=url, summary_html=Markup(rich), paragraphs=html_to_paragraphs(rich)
     )
 
 
