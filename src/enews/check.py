@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
+from enews.config import Settings
+from enews.profiles import get_profile
+
 Status = Literal["pass", "warn", "fail"]
 
 KB = 1024
@@ -107,6 +110,22 @@ def check_issue(html: str, text: str, *, placeholders: Sequence[str] = ()) -> Re
             _check_text(hrefs, known, text),
         )
     )
+
+
+def placeholders(settings: Settings) -> list[str]:
+    """The merge tags (and fixed URLs) this workspace's builds put in links.
+
+    A fixed unsubscribe URL counts as the unsubscribe link whatever its
+    wording; the service's tags also pass the link check.
+    """
+    profile = get_profile(settings.profile)
+    tags = [settings.unsubscribe_url or profile.unsubscribe, profile.web_version]
+    return [tag for tag in tags if tag]
+
+
+def check_bundle(html: str, text: str, settings: Settings) -> Report:
+    """``check_issue`` with the placeholders of the workspace's profile."""
+    return check_issue(html, text, placeholders=placeholders(settings))
 
 
 def format_report(report: Report) -> str:

@@ -141,7 +141,18 @@ def write_bundle(bundle: Bundle, issues_dir: Path) -> Path:
 
 
 def write_zip(bundle: Bundle, issues_dir: Path) -> Path:
-    """``issues_dir/<slug>.zip`` with the bundle's files, written atomically.
+    """``issues_dir/<slug>.zip`` with the bundle's files, written atomically."""
+    path = issues_dir / f"{bundle.slug}.zip"
+    try:
+        issues_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, zip_bytes(bundle))
+    except OSError as exc:
+        raise EnewsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def zip_bytes(bundle: Bundle) -> bytes:
+    """The bundle's files in one ZIP, under a ``<slug>/`` folder.
 
     Entries carry a fixed timestamp, so the same bundle gives the same bytes.
     """
@@ -154,13 +165,7 @@ def write_zip(bundle: Bundle, issues_dir: Path) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-    path = issues_dir / f"{bundle.slug}.zip"
-    try:
-        issues_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, buffer.getvalue())
-    except OSError as exc:
-        raise EnewsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
+    return buffer.getvalue()
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -17,8 +17,9 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from enews.collect.fetch import Source
 from enews.collect.records import RawRecord
 from enews.errors import ValidationError
 from enews.items import ItemDraft, make_draft, title_key
@@ -95,6 +96,44 @@ def import_records(
         session.expunge_all()  # constant memory, however long the file
         if progress:
             progress(len(batch))
+    return report
+
+
+def import_source(
+    factory: sessionmaker[Session],
+    opened: Source,
+    *,
+    fmt: str | None = None,
+    kind: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Detect the format of an opened source, read it and import it in one
+    transaction, committed only when ``report.ok_to_commit``.
+
+    The CLI (a file or URL) and the web workspace (an upload) both call this.
+    """
+    from enews.collect import detect_format, read_records
+
+    head = opened.stream.read(4096)
+    opened.stream.seek(0)
+    fmt = fmt or detect_format(head, name=opened.name, content_type=opened.content_type)
+    report = ImportReport(
+        source=opened.name, format=fmt, dry_run=dry_run, skip_invalid=skip_invalid
+    )
+    records = read_records(
+        opened.stream, fmt, source=opened.name, kind=kind, warn=report.warnings.append
+    )
+    label = "entry " if fmt == "feed" else ""
+    with factory() as session:
+        import_records(
+            session, records, report, kind=kind, label=label, progress=progress
+        )
+        if report.ok_to_commit:
+            session.commit()
+        else:
+            session.rollback()
     return report
 
 

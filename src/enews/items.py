@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from enews.dates import month_bounds, parse_date
 from enews.db import fold
@@ -67,6 +68,32 @@ def make_draft(
         image_alt=_text(image_alt, "image_alt", 300, required=False),
         source=_text(source, "source", 200, required=False),
     )
+
+
+FORM_FIELDS = ("kind", "title", "date", "url", "summary", "image_url", "image_alt")
+
+
+def check_form(values: dict[str, str]) -> tuple[ItemDraft | None, dict[str, str]]:
+    """Validate a whole form at once: the draft, or every field's problem.
+
+    The CLI stops at the first bad value; a form shows each problem beside
+    its field, so every field is checked on its own.
+    """
+    problems: dict[str, str] = {}
+    for name in FORM_FIELDS:
+        value = values.get(name, "")
+        if name in ("kind", "title", "date") and not value.strip():
+            problems[name] = "is required"
+            continue
+        try:
+            make_draft(**{name: value})
+        except ValidationError as exc:
+            problems[name] = exc.problem
+    if values.get("image_url", "").strip() and not values.get("image_alt", "").strip():
+        problems.setdefault("image_alt", "an image needs alt text for screen readers")
+    if problems:
+        return None, problems
+    return make_draft(**{name: values.get(name, "") for name in FORM_FIELDS}), {}
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
@@ -169,6 +196,9 @@ def delete_item(session: Session, item_id: int) -> Item:
     session.delete(item)
     session.flush()
     for issue, section in left:
+        # The issue changed: bump its version so an editor working from an
+        # older copy gets a conflict, not a silent surprise.
+        flag_modified(issue, "status")
         session.expire(issue, ["entries"])  # loaded copies must not list it
         entries = sorted(
             (e for e in issue.entries if e.section == section),

@@ -115,5 +115,6 @@ from enews.cli import (  # noqa: E402, F401
     imports,
     issues,
     items,
+    serve_cmd,
     workspace_cmds,
 )

@@ -59,37 +59,16 @@ def import_cmd(
       enews import https://example.org/news/feed.xml --kind News
       enews import october-listing.txt --format listing --json
     """
-    from enews.collect import detect_format, read_records
     from enews.collect.fetch import open_source
-    from enews.importer import ImportReport, import_records
+    from enews.importer import import_source
 
     ws = workspace(ctx)
     factory = ws.sessions()  # schema check before any download
-    opened = open_source(source)
-    try:
-        head = opened.stream.read(4096)
-        opened.stream.seek(0)
-        fmt = fmt or detect_format(
-            head, name=opened.name, content_type=opened.content_type
-        )
-        report = ImportReport(
-            source=opened.name, format=fmt, dry_run=dry_run, skip_invalid=skip_invalid
-        )
-        records = read_records(
-            opened.stream, fmt, source=opened.name, kind=kind,
-            warn=report.warnings.append,
+    with open_source(source) as opened, _progress(opened) as advance:
+        report = import_source(
+            factory, opened, fmt=fmt, kind=kind, dry_run=dry_run,
+            skip_invalid=skip_invalid, progress=advance,
         )  # fmt: skip
-        label = "entry " if fmt == "feed" else ""
-        with factory() as session, _progress(opened) as advance:
-            import_records(
-                session, records, report, kind=kind, label=label, progress=advance
-            )
-            if report.ok_to_commit:
-                session.commit()
-            else:
-                session.rollback()
-    finally:
-        opened.close()
     _print_report(report, as_json)
     if report.invalid and not skip_invalid:
         fail(

@@ -90,8 +90,7 @@ def build(
       enews build 2020-10
       enews build 2020-10 --zip
     """
-    from enews.check import check_issue, format_report
-    from enews.cli.check_cmd import placeholders
+    from enews.check import check_bundle, format_report
     from enews.export import build_issue, write_bundle, write_zip
 
     ws = workspace(ctx)
@@ -102,9 +101,7 @@ def build(
             f"issue {slug} has no items; add some with 'enews issue add {slug} ID' "
             "(or build with --force)"
         )
-    report = check_issue(
-        bundle.html, bundle.text, placeholders=placeholders(ws.settings)
-    )
+    report = check_bundle(bundle.html, bundle.text, ws.settings)
     if report.failures or report.warnings:
         click.echo(format_report(report), err=True)
     if report.failures and not force:

@@ -1,0 +1,86 @@
+"""``enews serve``: the browser workspace on a local address."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import click
+
+from enews.cli import cli, fail, workspace
+
+
+@cli.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default reaches this computer only.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    type=click.IntRange(0, 65535),
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Compose and preview issues in a browser.
+
+    Opens the workspace on http://HOST:PORT/: items with add, edit, delete
+    and import, the issue composer with drag and drop, and a live preview
+    of the email (desktop, phone, dark mode, plain text) that reloads after
+    every change and whenever a file in templates/ or enews.toml changes.
+    Stop it with Ctrl+C.
+
+    \b
+    Examples:
+      enews serve
+      enews serve --port 8080
+      enews -w ~/newsletter serve
+    """
+    from werkzeug.serving import make_server
+
+    from enews.web import create_app
+    from enews.web.app import LOOPBACK_HOSTS
+
+    local = _is_loopback(host)
+    app = create_app(workspace(ctx), trusted_hosts=LOOPBACK_HOSTS if local else None)
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    logging.getLogger("werkzeug").addFilter(_QuietLongPoll())
+    if not local:
+        click.echo(
+            f"warning: {host} is reachable from other computers and the workspace "
+            "has no sign-in yet; anyone who can reach it can change your issues",
+            err=True,
+        )
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"enews workspace on http://{shown}:{server.port}/ (Ctrl+C to stop)", err=True
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _QuietLongPoll(logging.Filter):
+    """Live reload asks every 20 s in every open tab: keep it out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "/_reload" not in record.getMessage()

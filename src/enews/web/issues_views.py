@@ -1,0 +1,166 @@
+"""Issues: the list, a new issue from a month, and the composer.
+
+Every change to an issue is a POST carrying the version the page was
+rendered from (``expect_version``); the response is the re-rendered part
+of the composer plus the new version, and an ``HX-Trigger`` that makes the
+page reload the preview.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+
+from enews import assemble
+from enews.dates import month_name
+from enews.errors import ConflictError, ValidationError
+from enews.items import find_items
+from enews.models import Issue
+from enews.web.common import changed, expect_version, form_int, form_text, transaction
+from enews.web.state import state
+
+blueprint = Blueprint("issues", __name__)
+ISSUE_FIELDS = ("title", "subject", "preheader", "intro")
+ENTRY_ACTIONS = ("up", "down", "feature", "unfeature", "remove")
+
+
+@blueprint.get("/")
+def home() -> Any:
+    return redirect(url_for("issues.index"))
+
+
+@blueprint.get("/issues")
+def index() -> str:
+    return _index_page({}, {})
+
+
+@blueprint.post("/issues")
+def create() -> Any:
+    values = {name: form_text(name).strip() for name in ("title", "month", "slug")}
+    try:
+        with transaction() as session:
+            issue = assemble.draft_issue(
+                session, values["title"], month=values["month"], slug=values["slug"]
+            )
+            slug = issue.slug
+    except ValidationError as exc:
+        return _index_page(values, {exc.field: exc.problem}), 422
+    except ConflictError as exc:
+        return _index_page(values, {"slug": str(exc).removeprefix("slug: ")}), 409
+    return redirect(url_for("issues.compose", slug=slug), code=303)
+
+
+def _index_page(values: dict[str, str], errors: dict[str, str]) -> str:
+    with transaction() as session:
+        issues = [
+            (issue, len(issue.entries)) for issue in assemble.list_issues(session)
+        ]
+    return render_template("issues.html", issues=issues, values=values, errors=errors)
+
+
+@blueprint.get("/issues/<slug>")
+def compose(slug: str) -> str:
+    with transaction() as session:
+        context = composer_context(session, slug)
+    return render_template("composer.html", **context)
+
+
+@blueprint.post("/issues/<slug>/fields")
+def save_fields(slug: str) -> Any:
+    values = {name: form_text(name) for name in ISSUE_FIELDS if name in request.form}
+    with transaction() as session:
+        issue = assemble.get_issue(session, slug)
+        expect_version(issue)
+        assemble.set_fields(session, slug, **values)
+        context = composer_context(session, slug)
+    body = render_template("_fields.html", saved=True, oob_version=True, **context)
+    return changed(Response(body))
+
+
+@blueprint.post("/issues/<slug>/entries/<int:item_id>")
+def entry_action(slug: str, item_id: int) -> Any:
+    action = form_text("action")
+    if action not in ENTRY_ACTIONS:
+        raise ValidationError("action", f"must be one of {', '.join(ENTRY_ACTIONS)}")
+    with transaction() as session:
+        issue = assemble.get_issue(session, slug)
+        expect_version(issue)
+        _apply(session, issue, item_id, action)
+    return _entries_response(slug)
+
+
+@blueprint.post("/issues/<slug>/move")
+def move(slug: str) -> Any:
+    """Drag and drop: put an item at ``position`` (1 = top) of its section."""
+    item_id, position = form_int("item_id"), form_int("position")
+    with transaction() as session:
+        issue = assemble.get_issue(session, slug)
+        expect_version(issue)
+        assemble.move_in_issue(session, slug, item_id, position=position)
+    return _entries_response(slug)
+
+
+@blueprint.post("/issues/<slug>/include/<int:item_id>")
+def include(slug: str, item_id: int) -> Any:
+    with transaction() as session:
+        issue = assemble.get_issue(session, slug)
+        expect_version(issue)
+        assemble.add_to_issue(session, slug, item_id)
+    return _entries_response(slug)
+
+
+@blueprint.post("/issues/<slug>/delete")
+def delete(slug: str) -> Any:
+    with transaction() as session:
+        expect_version(assemble.get_issue(session, slug))
+        assemble.delete_issue(session, slug)
+    return redirect(url_for("issues.index"), code=303)
+
+
+def _apply(session: Session, issue: Issue, item_id: int, action: str) -> None:
+    slug = issue.slug
+    if action == "remove":
+        assemble.remove_from_issue(session, slug, item_id)
+    elif action in ("feature", "unfeature"):
+        assemble.set_featured(session, slug, item_id if action == "feature" else None)
+    else:
+        entry = next((e for e in issue.entries if e.item_id == item_id), None)
+        if entry is None:
+            raise ConflictError(
+                f"item {item_id} is no longer in this issue (deleted or removed "
+                "elsewhere); reload the page"
+            )
+        siblings = sorted(
+            e.position for e in issue.entries if e.section == entry.section
+        )
+        place = siblings.index(entry.position) + 1  # 1 = top
+        target = place - 1 if action == "up" else place + 1
+        target = min(max(target, 1), len(siblings))
+        assemble.move_in_issue(session, slug, item_id, position=target)
+
+
+def _entries_response(slug: str) -> Response:
+    with transaction() as session:
+        context = composer_context(session, slug)
+    body = render_template("_entries.html", oob_version=True, **context)
+    return changed(Response(body))
+
+
+def composer_context(session: Session, slug: str) -> dict[str, Any]:
+    """What the composer shows: the issue, its sections, the month's others."""
+    settings = state().settings()
+    issue = assemble.get_issue(session, slug)
+    sections = [
+        (name, settings.heading_for(name), entries)
+        for name, entries in assemble.ordered_sections(issue, settings)
+    ]
+    placed = {entry.item_id for entry in issue.entries}
+    outside = [i for i in find_items(session, month=issue.period) if i.id not in placed]
+    return {
+        "issue": issue,
+        "sections": sections,
+        "outside": outside,
+        "period_name": month_name(issue.period),
+    }

@@ -1,0 +1,221 @@
+"""Items: a month's list with filters, add / edit / delete forms, and import
+by upload. Forms are validated as the CLI validates (``items.check_form``)
+and every problem is shown beside its field."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from enews.collect import FORMATS
+from enews.collect.fetch import Source
+from enews.dates import month_name, parse_month
+from enews.errors import ConflictError, EnewsError, ValidationError
+from enews.importer import import_source
+from enews.items import (
+    FORM_FIELDS,
+    add_item,
+    check_form,
+    delete_item,
+    find_items,
+    get_item,
+    update_item,
+)
+from enews.models import Item
+from enews.web.common import form_text, transaction
+from enews.web.state import state
+
+blueprint = Blueprint("items", __name__)
+SHOWN_PROBLEMS = 50
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+@blueprint.get("/items")
+def index() -> Any:
+    filters = {name: request.args.get(name, "").strip() for name in ("kind", "q")}
+    with transaction() as session:
+        month = request.args.get("month", "").strip() or _latest_month(session)
+        month = parse_month(month) if month else None
+        items = find_items(
+            session,
+            month=month,
+            kind=filters["kind"] or None,
+            text=filters["q"] or None,
+        )
+        kinds = _kinds(session)
+    return render_template(
+        "items.html",
+        items=items,
+        month=month or "",
+        month_label=month_name(month) if month else "",
+        filters=filters,
+        kinds=kinds,
+    )
+
+
+@blueprint.get("/items/new")
+def new() -> str:
+    with transaction() as session:
+        kinds = _kinds(session)
+    return render_template(
+        "item_form.html", item=None, values={}, errors={}, kinds=kinds
+    )
+
+
+@blueprint.post("/items/new")
+def create() -> Any:
+    values = _form_values()
+    draft, errors = check_form(values)
+    if draft is not None:
+        try:
+            with transaction() as session:
+                item = add_item(session, draft)
+                item_id, period = item.id, item.published_on.strftime("%Y-%m")
+        except (ValidationError, ConflictError) as exc:
+            errors = {_field(exc): _problem(exc)}
+        else:
+            flash(f"Added item {item_id}: {draft.title}")
+            return redirect(url_for("items.index", month=period), code=303)
+    return _form_page(None, values, errors), 422
+
+
+@blueprint.get("/items/<int:item_id>/edit")
+def edit(item_id: int) -> str:
+    with transaction() as session:
+        item = get_item(session, item_id)
+        values = _item_values(item)
+    return _form_page(item_id, values, {})
+
+
+@blueprint.post("/items/<int:item_id>/edit")
+def update(item_id: int) -> Any:
+    values = _form_values()
+    draft, errors = check_form(values)
+    if draft is not None:
+        try:
+            with transaction() as session:
+                item = update_item(session, item_id, draft)
+                period = item.published_on.strftime("%Y-%m")
+        except (ValidationError, ConflictError) as exc:
+            errors = {_field(exc): _problem(exc)}
+        else:
+            flash(f"Saved item {item_id}: {draft.title}")
+            return redirect(url_for("items.index", month=period), code=303)
+    return _form_page(item_id, values, errors), 422
+
+
+@blueprint.post("/items/<int:item_id>/delete")
+def delete(item_id: int) -> Any:
+    with transaction() as session:
+        item = get_item(session, item_id)
+        title, period = item.title, item.published_on.strftime("%Y-%m")
+        issues = sorted(p.issue.slug for p in item.placements)
+        delete_item(session, item_id)
+    left = f" (it left issue {', '.join(issues)})" if issues else ""
+    flash(f"Deleted item {item_id}: {title}{left}")
+    return redirect(url_for("items.index", month=period), code=303)
+
+
+@blueprint.get("/import")
+def import_form() -> str:
+    return render_template("import.html", formats=FORMATS, report=None, error=None)
+
+
+@blueprint.post("/import")
+def import_upload() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page(error="file: choose a file to import"), 400
+    fmt = form_text("format") or None
+    if fmt is not None and fmt not in FORMATS:
+        return _import_page(error=f"format: must be one of {', '.join(FORMATS)}"), 400
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        upload.save(spool)
+        size = spool.tell()
+        spool.seek(0)
+        opened = Source(
+            stream=spool,  # type: ignore[arg-type]
+            name=upload.filename,
+            size=size,
+            content_type=None,  # the browser's guess says little about content
+        )
+        try:
+            report = import_source(
+                state().ws.sessions(),
+                opened,
+                fmt=fmt,
+                kind=form_text("kind").strip() or None,
+                dry_run=form_text("dry_run") == "1",
+                skip_invalid=form_text("skip_invalid") == "1",
+            )
+        except EnewsError as exc:  # not readable as that format at all
+            return _import_page(error=str(exc)), 400
+    status = 422 if report.invalid and not report.skip_invalid else 200
+    return _import_page(report=report), status
+
+
+def _import_page(**context: Any) -> str:
+    context.setdefault("report", None)
+    context.setdefault("error", None)
+    return render_template(
+        "import.html", formats=FORMATS, shown=SHOWN_PROBLEMS, **context
+    )
+
+
+def _form_values() -> dict[str, str]:
+    return {name: form_text(name) for name in FORM_FIELDS}
+
+
+def _item_values(item: Item) -> dict[str, str]:
+    return {
+        "kind": item.kind,
+        "title": item.title,
+        "date": item.published_on.isoformat(),
+        "url": item.url or "",
+        "summary": item.summary or "",
+        "image_url": item.image_url or "",
+        "image_alt": item.image_alt or "",
+    }
+
+
+def _form_page(
+    item_id: int | None, values: dict[str, str], errors: dict[str, str]
+) -> str:
+    with transaction() as session:
+        kinds = _kinds(session)
+    return render_template(
+        "item_form.html", item=item_id, values=values, errors=errors, kinds=kinds
+    )
+
+
+def _field(exc: EnewsError) -> str:
+    if isinstance(exc, ValidationError):
+        return "image_url" if exc.field == "image" else exc.field
+    return "url"  # the one conflict an item can have: a link already stored
+
+
+def _problem(exc: EnewsError) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.problem
+    return str(exc).split(": ", 1)[-1]
+
+
+def _latest_month(session: Any) -> str | None:
+    latest = session.scalar(
+        select(Item.published_on).order_by(Item.published_on.desc())
+    )
+    return latest.strftime("%Y-%m") if latest else None
+
+
+def _kinds(session: Any) -> list[str]:
+    return list(session.scalars(select(Item.kind).distinct().order_by(Item.kind)))

@@ -1,0 +1,155 @@
+"""The live preview, the check report, downloads, the build, and live reload.
+
+Each of them runs the one ``build_issue`` in memory, so the preview is
+byte for byte what ``enews build`` writes. The preview is served with a
+Content-Security-Policy that allows no script, no form and no plugin, and
+is shown in an iframe sandboxed without scripts: item text is untrusted.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from enews.check import check_bundle
+from enews.errors import EnewsError
+from enews.export import Bundle, build_issue, write_bundle, write_zip, zip_bytes
+from enews.web.app import error_response
+from enews.web.common import transaction
+from enews.web.preview import force_dark
+from enews.web.state import state
+
+blueprint = Blueprint("preview", __name__)
+PREVIEW_CSP = (
+    "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; "
+    "font-src http: https: data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self'; sandbox"
+)
+LONG_POLL_SECONDS = 20.0
+DOWNLOADS = {
+    "html": ("index.html", "text/html; charset=utf-8"),
+    "txt": ("index.txt", "text/plain; charset=utf-8"),
+    "eml": ("message.eml", "message/rfc822"),
+    "zip": ("{slug}.zip", "application/zip"),
+}
+
+
+def build(slug: str) -> Bundle:
+    web = state()
+    with transaction() as session:
+        return build_issue(
+            session, slug, settings=web.settings(), workspace=web.ws.root
+        )
+
+
+@blueprint.get("/issues/<slug>/preview.html")
+def preview_html(slug: str) -> Response:
+    try:
+        page = build(slug).html
+    except EnewsError as exc:
+        return _preview_error(str(exc))
+    if request.args.get("dark") == "1":
+        page = force_dark(page)
+    return _sandboxed(page, "text/html; charset=utf-8")
+
+
+@blueprint.get("/issues/<slug>/preview.txt")
+def preview_text(slug: str) -> Response:
+    try:
+        text = build(slug).text
+    except EnewsError as exc:
+        return _preview_error(str(exc))
+    return _sandboxed(text, "text/plain; charset=utf-8")
+
+
+@blueprint.get("/issues/<slug>/check")
+def check(slug: str) -> Any:
+    bundle = build(slug)
+    report = check_bundle(bundle.html, bundle.text, state().settings())
+    return render_template(
+        "_check.html", report=report, size=len(bundle.html.encode()), slug=slug
+    )
+
+
+@blueprint.get("/issues/<slug>/download/<fmt>")
+def download(slug: str, fmt: str) -> Response:
+    if fmt not in DOWNLOADS:
+        return error_response(f"no download format {fmt!r}", 404)
+    bundle = build(slug)
+    refusal = _refusal(bundle, force=request.args.get("force") == "1")
+    if refusal:
+        return error_response(refusal, 409, force_url="?force=1")
+    name, mime = DOWNLOADS[fmt]
+    data = zip_bytes(bundle) if fmt == "zip" else bundle.files()[name]
+    response = Response(data, mimetype=mime.split(";")[0])
+    response.headers["Content-Type"] = mime
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{slug}-{name.format(slug=slug)}"'
+        if fmt != "zip"
+        else f'attachment; filename="{slug}.zip"'
+    )
+    return response
+
+
+@blueprint.post("/issues/<slug>/build")
+def build_bundle(slug: str) -> Any:
+    bundle = build(slug)
+    refusal = _refusal(bundle, force=request.form.get("force") == "1")
+    if refusal:
+        return error_response(refusal + "; tick 'build anyway' to write it", 409)
+    issues_dir = state().ws.issues_dir
+    folder = write_bundle(bundle, issues_dir)
+    zipped = write_zip(bundle, issues_dir) if request.form.get("zip") == "1" else None
+    return render_template(
+        "_message.html",
+        kind="ok",
+        message=f"Built {len(bundle.view.items)} items into {folder}"
+        + (f" and {zipped}" if zipped else ""),
+    )
+
+
+@blueprint.get("/_reload")
+def reload_stamp() -> Response:
+    """Long poll: answers when a template or enews.toml changes (or after
+    a while with the same stamp, and the page asks again)."""
+    since = request.args.get("since", "")
+    timeout = LONG_POLL_SECONDS if since else 0.0
+    return jsonify(stamp=state().wait_for_change(since, timeout))
+
+
+def _refusal(bundle: Bundle, *, force: bool) -> str | None:
+    """Why a bundle must not be handed off (as `enews build` refuses it)."""
+    if force:
+        return None
+    if not bundle.view.items:
+        return f"issue {bundle.slug} has no items"
+    report = check_bundle(bundle.html, bundle.text, state().settings())
+    if report.failures:
+        names = ", ".join(check.name for check in report.failures)
+        return f"{len(report.failures)} check(s) failed ({names})"
+    return None
+
+
+def _sandboxed(body: str, mime: str) -> Response:
+    response = Response(body)
+    response.headers["Content-Type"] = mime
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _preview_error(message: str) -> Response:
+    """A broken template or enews.toml, shown where the email would be."""
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        "<title>Preview failed</title>"
+        '<body style="font:16px/1.5 sans-serif;margin:24px;color:#7a1010">'
+        "<h1 style='font-size:20px'>The preview could not be built</h1>"
+        f"<p>{html.escape(message)}</p>"
+        "<p style='color:#333'>Fix it and save: the preview reloads by itself.</p>"
+    )
+    response = _sandboxed(page, "text/html; charset=utf-8")
+    response.status_code = 422
+    return response
