@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -92,6 +93,8 @@ def _security_headers(response: Response) -> Response:
 
 def error_response(message: str, status: int, **extra: Any) -> Response:
     """A page with ``message``, or for htmx a fragment for the message area."""
+    if request_ctx.url_adapter is None:  # refused Host header: no URLs to build
+        return Response(f"error: {message}\n", status=status, mimetype="text/plain")
     if request.headers.get("HX-Request"):
         body = render_template("_message.html", message=message, kind="error")
         response = Response(body, status=status)
