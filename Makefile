@@ -1,12 +1,13 @@
 # Two entry points, used by the README and by .ci/run:
 #   make demo   set up .venv, load the sample items, build the sample issue
 #   make test   set up .venv, then lint, type-check and run the whole test suite
+#               (on SQLite and on a PostgreSQL server it starts itself)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser bench clean
+.PHONY: demo test lint browser postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "enews needs Python >= 3.11")'
@@ -33,7 +34,19 @@ browser:
 	  else echo "note: chromium missing, browser tests will be skipped" \
 	    "(sudo apt-get install chromium)"; fi; }
 
-test: lint browser
+# The suite starts its own PostgreSQL server (initdb + pg_ctl into a temporary
+# folder, Unix socket only) to run the storage, import, build and web tests
+# on it too; install the server binaries when missing and we may (root).
+postgres:
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing postgresql for the PostgreSQL tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "note: postgresql missing, PostgreSQL tests will be skipped" \
+	    "(sudo apt-get install postgresql)"; fi; }
+
+test: lint browser postgres
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -277,7 +277,7 @@ def enews(root: Path, *args: str) -> Result:
     return CliRunner().invoke(
         cli,
         ["-w", str(root), *args],
-        env={"DATABASE_URL": None, "ENEWS_WORKSPACE": None},
+        env={"ENEWS_WORKSPACE": None},  # DATABASE_URL: the workspace fixture's
     )
 
 

@@ -39,15 +39,16 @@ def ws(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def run(ws: Path) -> Run:
-    """Invoke ``enews -w WS ...`` in-process, blind to the caller's environment."""
+def run(ws: Path, database_url: str | None) -> Run:
+    """Invoke ``enews -w WS ...`` in-process, blind to the caller's environment;
+    on PostgreSQL runs, DATABASE_URL names this test's database."""
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(
             cli,
             ["-w", str(ws), *args],
-            env={"DATABASE_URL": None, "ENEWS_WORKSPACE": None},
+            env={"DATABASE_URL": database_url, "ENEWS_WORKSPACE": None},
             input=input,
         )
 
@@ -123,6 +124,7 @@ def october(run: Run, initialised: Path) -> dict[str, int]:
 # ------------------------------------------------------------------ workspace
 
 
+@pytest.mark.sqlite_only  # about db.sqlite itself
 def test_init_creates_workspace_and_is_repeatable(run: Run, ws: Path):
     first = ok(run("init"))
     for name in ("enews.toml", "templates", "issues", "db.sqlite"):
@@ -149,6 +151,7 @@ def test_db_current_prints_head_after_init(run: Run, initialised: Path):
     assert "up to date" in out
 
 
+@pytest.mark.sqlite_only  # about db.sqlite itself
 def test_schema_is_created_on_first_use(run: Run, ws: Path):
     ws.mkdir()
     add(run, title="First")

@@ -18,13 +18,15 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def enews(tmp_path: Path):
+def enews(tmp_path: Path, database_url: str | None):
+    """``enews -w WS ...`` on this test's database (SQLite or PostgreSQL)."""
     runner = CliRunner()
     ws = tmp_path / "ws"
-    assert runner.invoke(cli, ["-w", str(ws), "init"]).exit_code == 0
+    env = {"DATABASE_URL": database_url}
+    assert runner.invoke(cli, ["-w", str(ws), "init"], env=env).exit_code == 0
 
     def run(*args: str):
-        return runner.invoke(cli, ["-w", str(ws), *args], env={"DATABASE_URL": None})
+        return runner.invoke(cli, ["-w", str(ws), *args], env=env)
 
     return run
 

@@ -104,6 +104,11 @@ class Workspace:
             self._factory = db.session_factory(self.engine)
         return self._factory
 
+    def close(self) -> None:
+        """Close the database connections this workspace opened, if any."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on error."""

@@ -67,6 +67,7 @@ def workspace(ctx: click.Context) -> Workspace:
     if root.obj is None:
         params = root.params
         root.obj = Workspace(Path(params["workspace"]), db_url=params["db"])
+        root.call_on_close(root.obj.close)
     obj: Workspace = root.obj
     return obj
 
