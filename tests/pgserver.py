@@ -85,10 +85,11 @@ class PgServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{USER}@/{database}?host={self.socket_dir}"
 
-    def new_database(self) -> str:
-        """A new database, a copy of the template; returns its URL."""
+    def new_database(self, *, empty: bool = False) -> str:
+        """A new database, a copy of the template (at head) or empty; its URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        template = "template0" if empty else TEMPLATE
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

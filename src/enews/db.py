@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,9 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.functions import FunctionElement
 
-from enews.errors import DatabaseError
+from enews.errors import ConflictError, DatabaseError
 
 DEFAULT_DB_FILE = "db.sqlite"
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
@@ -77,6 +79,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+WRITE_LOCK_WAIT_MS = 120_000
+
+
+def lock_for_writing(session: Session) -> None:
+    """Take the database's write lock now, at the start of a transaction.
+
+    For long writers (an import): on SQLite a transaction that read first
+    and writes later fails outright if another writer committed in between;
+    taking the lock first makes the second import wait for the first, then
+    see its rows. PostgreSQL needs nothing: its row locks and ON CONFLICT do
+    the same.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={WRITE_LOCK_WAIT_MS}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _alembic_config(engine: Engine | None) -> Any:
@@ -141,11 +161,22 @@ def ensure_schema(engine: Engine) -> None:
     if current is None and not _has_tables(engine):
         upgrade(engine)
         return
+    if current is None:  # tables, no stamp yet: another process may be
+        current = _wait_for_stamp(engine)  # creating the schema right now
+        if current == head:
+            return
     where = "has no enews schema" if current is None else f"is at revision {current}"
     raise DatabaseError(
         f"the database {where}, enews needs {head}; "
         "run 'enews db upgrade' (or 'enews init') to upgrade it"
     )
+
+
+def _wait_for_stamp(engine: Engine, seconds: float = 10.0) -> str | None:
+    deadline = time.monotonic() + seconds
+    while (current := current_revision(engine)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return current
 
 
 def _has_tables(engine: Engine) -> bool:
@@ -157,8 +188,27 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+STALE = (
+    "the issue was changed by someone else while this change was being made; "
+    "nothing was saved: look at it again and repeat the change"
+)
+BUSY = "the database is busy with another change (an import?); try again shortly"
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    """A session that commits on success and rolls back on any error.
+
+    A lost race becomes one clear error: the optimistic version check of an
+    issue (StaleDataError) a ConflictError, SQLite's lock timeout a
+    DatabaseError.
+    """
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except StaleDataError as exc:
+        raise ConflictError(STALE) from exc
+    except OperationalError as exc:
+        if "database is locked" in str(exc.orig):
+            raise DatabaseError(BUSY) from exc
+        raise

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from enews.collect.fetch import Source
 from enews.collect.records import RawRecord
+from enews.db import lock_for_writing
 from enews.errors import ValidationError
 from enews.items import ItemDraft, make_draft, title_key
 from enews.models import Item
@@ -127,6 +128,8 @@ def import_source(
     )
     label = "entry " if fmt == "feed" else ""
     with factory() as session:
+        if not dry_run:
+            lock_for_writing(session)
         import_records(
             session, records, report, kind=kind, label=label, progress=progress
         )
@@ -218,7 +221,24 @@ def _apply_batch(session: Session, valid: list[_Valid], report: ImportReport) ->
         if len(report.changes) < MAX_LISTED_CHANGES:
             report.changes.append(Change(record.where, item.id, item.title, changed))
     if new_rows:
-        session.execute(insert(Item), new_rows)
+        added = _insert_new(session, new_rows)
+        # Rows another import stored since we looked were skipped, not doubled.
+        report.added -= len(new_rows) - added
+        report.unchanged += len(new_rows) - added
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert, skipping rows whose URL (or title and date) is already stored;
+    returns how many were inserted. Both dialects speak ON CONFLICT."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover
+        session.execute(insert(Item), rows)
+        return len(rows)
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = upsert(Item).on_conflict_do_nothing().returning(Item.id)
+    return len(session.scalars(statement, rows).all())
 
 
 def _stored_matches(

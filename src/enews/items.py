@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -147,6 +147,7 @@ def add_item(session: Session, draft: ItemDraft) -> Item:
     item = Item()
     _apply(item, draft)
     _check_url_free(session, item.url, None)
+    _check_title_free(session, item)
     session.add(item)
     session.flush()
     return item
@@ -157,7 +158,9 @@ def update_item(session: Session, item_id: int, draft: ItemDraft) -> Item:
     item = get_item(session, item_id)
     if draft.url:  # before the change is applied, so no autoflush hits the index
         _check_url_free(session, draft.url, item.id)
-    _apply(item, draft)
+    with session.no_autoflush:
+        _apply(item, draft)
+        _check_title_free(session, item)
     session.flush()
     return item
 
@@ -180,6 +183,24 @@ def _check_url_free(session: Session, url: str | None, own_id: int | None) -> No
     other = session.scalar(select(Item.id).where(Item.url == url))
     if other is not None and other != own_id:
         raise ConflictError(f"url: item {other} already has the link {url}")
+
+
+def _check_title_free(session: Session, item: Item) -> None:
+    """Without a link, an item is its title and date: one such item only."""
+    if item.url:
+        return
+    other = session.scalar(
+        select(Item.id).where(
+            Item.url.is_(None),
+            Item.title_key == item.title_key,
+            Item.published_on == item.published_on,
+            Item.id != item.id if item.id is not None else true(),
+        )
+    )
+    if other is not None:
+        raise ConflictError(
+            f"title: item {other} has the same title and date and no link either"
+        )
 
 
 def get_item(session: Session, item_id: int) -> Item:

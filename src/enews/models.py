@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -43,6 +44,16 @@ class Item(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_items_published_on", "published_on"),
         Index("ix_items_title_key_date", "title_key", "published_on"),
+        # Without a URL an item is its title and date: at most one such row,
+        # so two imports running at once skip instead of duplicating.
+        Index(
+            "ux_items_title_key_date_no_url",
+            "title_key",
+            "published_on",
+            unique=True,
+            sqlite_where=text("url IS NULL"),
+            postgresql_where=text("url IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,3 +128,24 @@ class IssueItem(Base):
 
     issue: Mapped[Issue] = relationship(back_populates="entries")
     item: Mapped[Item] = relationship(back_populates="placements", lazy="joined")
+
+
+class User(TimestampMixin, Base):
+    """An account of the shared web workspace; only a password hash is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+
+
+class SigninFailure(Base):
+    """A failed sign-in, kept for the rate limit (shared by all workers)."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))  # "user:amy" or "ip:10.0.0.7"
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

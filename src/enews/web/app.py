@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from enews.errors import (
     ConfigError,
     ConflictError,
+    DatabaseError,
     EnewsError,
     NotFoundError,
     TemplateError,
@@ -43,6 +44,7 @@ _STATUS = (
     (ConflictError, 409),
     (ConfigError, 422),
     (TemplateError, 422),
+    (DatabaseError, 503),  # busy or unreachable: not the user's input
 )
 
 

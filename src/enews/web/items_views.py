@@ -201,7 +201,8 @@ def _form_page(
 def _field(exc: EnewsError) -> str:
     if isinstance(exc, ValidationError):
         return "image_url" if exc.field == "image" else exc.field
-    return "url"  # the one conflict an item can have: a link already stored
+    named = str(exc).split(":", 1)[0]  # "url: item 3 already has the link ..."
+    return named if named in FORM_FIELDS else "title"
 
 
 def _problem(exc: EnewsError) -> str:
