@@ -113,9 +113,11 @@ def main() -> None:
 from enews.cli import (  # noqa: E402, F401
     archive_cmd,
     check_cmd,
+    db_cmds,
     imports,
     issues,
     items,
     serve_cmd,
+    user_cmds,
     workspace_cmds,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 
 import click
 
@@ -34,30 +35,46 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     every change and whenever a file in templates/ or enews.toml changes.
     Stop it with Ctrl+C.
 
+    It listens on 127.0.0.1 (this computer only) unless --host says
+    otherwise; another address needs an account (enews user add), and once
+    the workspace has one, everyone signs in. For a team server, run
+    enews.web.wsgi:app under gunicorn instead (see the README).
+
     \b
     Examples:
       enews serve
       enews serve --port 8080
       enews -w ~/newsletter serve
+      enews user add amy && enews serve --host 0.0.0.0
     """
     from werkzeug.serving import make_server
 
+    from enews.users import has_users
     from enews.web import create_app
     from enews.web.app import LOOPBACK_HOSTS
 
+    ws = workspace(ctx)
     local = _is_loopback(host)
-    app = create_app(workspace(ctx), trusted_hosts=LOOPBACK_HOSTS if local else None)
+    with ws.transaction() as session:
+        accounts = has_users(session)
+    if not local and not accounts:
+        fail(
+            f"--host {host} makes the workspace reachable from other computers, "
+            "which needs sign-in: create an account first with 'enews user add NAME'"
+        )
+    app = create_app(
+        ws,
+        secret_key=os.environ.get("ENEWS_SECRET_KEY") or None,
+        trusted_hosts=LOOPBACK_HOSTS if local else None,
+        require_signin=True if not local else None,
+    )
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     logging.getLogger("werkzeug").addFilter(_QuietLongPoll())
-    if not local:
-        click.echo(
-            f"warning: {host} is reachable from other computers and the workspace "
-            "has no sign-in yet; anyone who can reach it can change your issues",
-            err=True,
-        )
+    if accounts:
+        click.echo("sign-in required (accounts: enews user list)", err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"enews workspace on http://{shown}:{server.port}/ (Ctrl+C to stop)", err=True

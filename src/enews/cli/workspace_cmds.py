@@ -1,4 +1,4 @@
-"""``enews init | demo | build | db``: workspace-level commands."""
+"""``enews init | demo | build``: workspace-level commands."""
 
 from __future__ import annotations
 
@@ -117,51 +117,3 @@ def build(
         f"{len(bundle.view.items)} items, {size / 1024:.1f} KB of HTML", err=True
     )
     click.echo((folder / "index.html").resolve())
-
-
-@cli.group("db")
-def db_group() -> None:
-    """Inspect and upgrade the database schema.
-
-    \b
-    Example:
-      enews db current
-      enews db upgrade
-    """
-
-
-@db_group.command("upgrade")
-@click.pass_context
-def db_upgrade(ctx: click.Context) -> None:
-    """Upgrade the database to the schema this enews needs.
-
-    \b
-    Example:
-      enews db upgrade
-      enews --db sqlite:///team.sqlite db upgrade
-    """
-    from enews import db
-
-    ws = workspace(ctx)
-    before, after = db.upgrade(ws.engine)
-    click.echo(
-        f"{before or 'empty'} -> {after}" if before != after else f"already at {after}"
-    )
-
-
-@db_group.command("current")
-@click.pass_context
-def db_current(ctx: click.Context) -> None:
-    """Print the database's schema revision and the one enews needs.
-
-    \b
-    Example:
-      enews db current
-    """
-    from enews import db
-
-    ws = workspace(ctx)
-    current = db.current_revision(ws.engine)
-    head = db.head_revision()
-    state = "up to date" if current == head else "needs 'enews db upgrade'"
-    click.echo(f"{current or 'empty'} (head {head}): {state}")

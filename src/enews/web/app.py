@@ -53,14 +53,23 @@ def create_app(
     *,
     secret_key: str | None = None,
     trusted_hosts: list[str] | None = None,
+    require_signin: bool | None = None,
+    behind_proxy: bool = False,
+    live_reload: bool = True,
 ) -> Flask:
     """The workspace app for ``ws``.
 
     Without ``secret_key`` a random one is made, so forms from an earlier
-    run are refused (CSRF) after a restart. ``trusted_hosts`` limits the Host
-    header (a guard against DNS rebinding on loopback).
+    run are refused (CSRF) after a restart; several worker processes must
+    share one. ``trusted_hosts`` limits the Host header (a guard against DNS
+    rebinding on loopback). ``require_signin``: True always, None as soon as
+    the workspace has an account (see auth.py). ``behind_proxy`` trusts one
+    proxy's X-Forwarded-For/-Proto (client address for the sign-in limit,
+    HTTPS for Secure cookies). ``live_reload`` off spares a production
+    server's workers the long polls.
     """
     from enews.web import issues_views, items_views, preview_views
+    from enews.web.auth import init_auth
 
     ws.sessions()  # fail now, with one line, if the database is unusable
     app = Flask(__name__)
@@ -74,6 +83,11 @@ def create_app(
     )
     app.extensions["enews"] = WebState(ws)
     CSRFProtect(app)
+    init_auth(app, required=require_signin)
+    if behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     for module in (issues_views, items_views, preview_views):
         app.register_blueprint(module.blueprint)
     app.after_request(_security_headers)
@@ -82,6 +96,7 @@ def create_app(
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["workspace_name"] = ws.root.resolve().name
+    app.jinja_env.globals["live_reload"] = live_reload
     return app
 
 

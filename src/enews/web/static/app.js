@@ -110,6 +110,6 @@
       button.addEventListener("click", function () { setOption(button); });
     });
     document.body.addEventListener("preview-changed", reloadPreview);
-    watch("");
+    if (preview.dataset.reload) watch("");
   });
 })();

@@ -1,0 +1,141 @@
+"""Sign-in for a shared workspace.
+
+Sign-in is required when the app is told so (a non-loopback address, the
+production WSGI entry point) or as soon as the workspace has an account.
+Every page and action except the sign-in page and static files then needs
+a signed-in user. The session is Flask's signed cookie: HttpOnly,
+SameSite=Lax, and Secure whenever the request came over HTTPS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+
+from enews import users
+from enews.web.common import form_text, transaction
+
+blueprint = Blueprint("auth", __name__)
+OPEN_ENDPOINTS = {"auth.signin", "auth.signin_post", "static"}
+SESSION_HOURS = 12
+HAS_USERS_TTL = 5.0  # seconds: `enews user add` takes effect within this
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Secure cookies over HTTPS (also behind a proxy that says so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def init_auth(app: Flask, *, required: bool | None) -> None:
+    """``required``: True always, None when the workspace has accounts."""
+    app.session_interface = CookieSessions()
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=SESSION_HOURS)
+    app.extensions["enews.signin"] = {"required": required, "checked": (0.0, False)}
+    app.register_blueprint(blueprint)
+    app.before_request(_require_signin)
+    app.context_processor(lambda: {"signed_in": g.get("user")})
+
+
+def signin_required() -> bool:
+    state: dict[str, Any] = current_app.extensions["enews.signin"]
+    if state["required"] is not None:
+        return bool(state["required"])
+    checked_at, answer = state["checked"]
+    if time.monotonic() - checked_at > HAS_USERS_TTL:
+        with transaction() as db_session:
+            answer = users.has_users(db_session)
+        state["checked"] = (time.monotonic(), answer)
+    return bool(answer)
+
+
+def _require_signin() -> Response | None:
+    signed = session.get("user")
+    if isinstance(signed, list) and len(signed) == 2:
+        with transaction() as db_session:
+            g.user = users.current_user(db_session, int(signed[0]), str(signed[1]))
+        if g.user is None:  # account removed or password changed: sign out
+            session.clear()
+    if g.get("user") or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not signin_required():
+        return None
+    target = url_for("auth.signin", next=_local(request.full_path))
+    if request.headers.get("HX-Request"):
+        response = Response("sign in first", status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)  # type: ignore[return-value]
+
+
+@blueprint.get("/signin")
+def signin() -> str:
+    return _page(None, 200)[0]
+
+
+@blueprint.post("/signin")
+def signin_post() -> Any:
+    name = form_text("name").strip()
+    address = request.remote_addr or "unknown"
+    try:
+        with transaction() as db_session:
+            user = users.sign_in(
+                db_session,
+                name,
+                form_text("password"),
+                address=address,
+                now=dt.datetime.now(dt.UTC),
+            )
+    except users.RateLimited as exc:
+        body, status = _page(str(exc), 429, name=name)
+        return Response(body, status, headers={"Retry-After": str(exc.retry_after)})
+    if user is None:
+        return _page("wrong name or password", 401, name=name)
+    session.clear()  # a new session for the signed-in user (no fixation)
+    session.permanent = True
+    session["user"] = [user.id, user.stamp]
+    return redirect(
+        _local(request.args.get("next", "")) or url_for("issues.index"), 303
+    )
+
+
+@blueprint.post("/signout")
+def signout() -> Any:
+    session.clear()
+    return redirect(url_for("auth.signin"), 303)
+
+
+def _page(error: str | None, status: int, name: str = "") -> tuple[str, int]:
+    with transaction() as db_session:
+        any_account = users.has_users(db_session)
+    body = render_template(
+        "signin.html", error=error, name=name, any_account=any_account
+    )
+    return body, status
+
+
+def _local(target: str) -> str:
+    """Only same-site paths: never redirect to another site after sign-in."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return ""
+    if target.startswith("//") or "\\" in target:
+        return ""
+    return target.rstrip("?")
