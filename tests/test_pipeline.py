@@ -266,5 +266,83 @@ def test_attribute_token_text_in_item_text_is_left_alone():
                     "https://coop.example/a", "1 October 2020", "2020-10-01",
                     (), None, None)  # fmt: skip
     html = build(a_view(sections=(SectionView("News", "News", (item,)),))).html
-    # lxml writes the escaped quotes back as plain ones in text; still text
-    assert 'enews-attr-0-x and href="enews-attr-0-x"</a>' in html
+    assert "enews-attr-0-x and href=&#34;enews-attr-0-x&#34;</a>" in html
+
+
+RICH = (
+    '<p>One <a href="https://coop.example/{{ x }}">link</a></p>'
+    "<ul><li>a</li><li><strong>b</strong></li></ul><ol><li>c</li></ol>"
+)
+
+
+def rich_view():
+    from markupsafe import Markup
+
+    items = tuple(
+        ItemView(
+            n,
+            "News",
+            f"Rich {n}",
+            None,
+            "1 October 2020",
+            "2020-10-01",
+            (),
+            None,
+            None,
+            summary_html=Markup(RICH),
+        )
+        for n in range(3)
+    )
+    return a_view(sections=(SectionView("News", "News", items),))
+
+
+def styles_under_rich(html: str) -> list[tuple[str, str | None]]:
+    from lxml import html as lxml_html  # type: ignore[import-untyped]
+
+    doc = lxml_html.fromstring(html)
+    return [(el.tag, el.get("style")) for el in doc.xpath("//div[@class='rich']//*")]
+
+
+def test_rich_only_inlining_styles_what_whole_document_premailer_styles():
+    """The fast path (premailer on the summaries alone) puts the same inline
+    styles on the same elements as premailer on the whole email."""
+    from enews.inliner import _inline_document
+    from enews.render import render_mjml, template_dirs
+
+    settings = Settings()
+    raw = compile_mjml(
+        render_mjml(rich_view(), settings=settings, dirs=template_dirs(None))
+    )
+    fast, whole = inline_css(raw), _inline_document(raw)
+    assert styles_under_rich(fast) == styles_under_rich(whole)
+    assert ("a", "color:#1f5f8b; text-decoration:underline") in styles_under_rich(fast)
+    assert len(styles_under_rich(fast)) == 3 * 8
+    assert "{{ x }}" in fast  # merge tags in hrefs survive byte for byte
+    assert "enews:inline" not in fast and ".rich p" not in fast
+
+
+@pytest.mark.parametrize(
+    ("css", "fast"),
+    [
+        (".rich p { margin: 0 } .rich a, .rich li { color: red }", True),
+        ("/* note */ .rich ul { margin: 0 }", True),
+        (".rich p { margin: 0 } h3 { color: red }", False),
+        (".richer p { margin: 0 }", False),
+        ("@media (max-width: 10px) { .rich p { margin: 0 } }", False),
+        ("", False),
+    ],
+)
+def test_only_rules_scoped_to_rich_take_the_fast_path(css, fast):
+    from enews.inliner import _only_rich_rules
+
+    assert _only_rich_rules(css) is fast
+
+
+def test_a_template_with_rules_of_its_own_is_inlined_whole():
+    html = (
+        "<!doctype html><html><head><style>/* enews:inline */ h3 { color: red; }"
+        '</style></head><body><h3>Title</h3><div class="rich"><p>x</p></div>'
+        "</body></html>"
+    )
+    out = inline_css(html)
+    assert '<h3 style="color:red">Title</h3>' in out

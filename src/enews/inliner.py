@@ -10,6 +10,13 @@ premailer 3.10 (2021) also drops a lowercase doctype and lets libxml2
 percent-encode ``href``/``src`` values, which breaks merge tags such as
 ``{{ UnsubscribeURL }}``. Attribute values are swapped for tokens before
 premailer runs and put back after, byte for byte.
+
+When every rule of the marked block is scoped to ``.rich`` (the packaged
+templates: it styles rich-text summaries, markup they do not write
+themselves), premailer runs on those summaries only, gathered into one
+small document, instead of parsing, matching and re-serialising the whole
+email: the same styles land on the same elements in a fraction of the time,
+and the rest of the email stays as mjml-python wrote it.
 """
 
 from __future__ import annotations
@@ -30,8 +37,51 @@ _STYLE_OPEN = re.compile(
 )
 
 
+_MARKED_BLOCK = re.compile(
+    r"<style\b[^>]*>\s*" + re.escape(INLINE_MARKER) + r"(.*?)</style>",
+    re.IGNORECASE | re.DOTALL,
+)
+# The template writes <div class="rich">; what is inside is nh3-sanitized
+# summary HTML, which never holds a div, so the first </div> closes it.
+_RICH = re.compile(r'(<div class="rich">)(.*?)(</div>)', re.DOTALL)
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
 def inline_css(html: str) -> str:
     """Inline the template's marked CSS into style attributes."""
+    block = _MARKED_BLOCK.search(html)
+    if block is not None and _only_rich_rules(block[1]):
+        return _inline_rich(html[: block.start()] + html[block.end() :], block[1])
+    return _inline_document(html)
+
+
+def _only_rich_rules(css: str) -> bool:
+    """True when every selector of ``css`` starts at a ``.rich`` element."""
+    selectors = [
+        selector.strip()
+        for rule in _COMMENT.sub("", css).split("}")
+        if "{" in rule
+        for selector in rule.split("{", 1)[0].split(",")
+    ]
+    if any("@" in s for s in selectors):
+        return False
+    return bool(selectors) and all(s.split()[0] == ".rich" for s in selectors)
+
+
+def _inline_rich(html: str, css: str) -> str:
+    """premailer on the rich summaries alone, spliced back in order."""
+    fragments = [m[2] for m in _RICH.finditer(html)]
+    if fragments:
+        body = "".join(f'<div class="rich">{f}</div>' for f in fragments)
+        style = f"<style>{INLINE_MARKER}{css}</style>"
+        page = f"<html><head>{style}</head><body>{body}</body></html>"
+        styled = iter(_RICH.findall(_inline_document(page)))
+        html = _RICH.sub(lambda m: m[1] + next(styled)[1] + m[3], html)
+    return _restore_doctype(html)
+
+
+def _inline_document(html: str) -> str:
+    """premailer on a whole document (a template with rules of its own)."""
     marked = _STYLE_OPEN.sub(_mark_style, html)
     # A fresh random token per build: item text cannot know it in advance, so
     # restoring can never rewrite text that merely looks like a token.
