@@ -20,13 +20,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select, text
 
-from enews import db, transfer
+from enews import db, dumpfile, transfer
 from enews.assemble import move_in_issue, set_featured, set_fields
 from enews.cli import cli
-from enews.errors import ConflictError, DatabaseError
+from enews.errors import ConflictError, DatabaseError, DumpError
 from enews.export import build_issue
 from enews.models import Issue, Item, SigninFailure, User
-from enews.transfer import DumpError
 from enews.workspace import Workspace
 from tests.factories import make_issue, make_item
 
@@ -134,7 +133,7 @@ def dump_bytes(engine: Engine) -> bytes:
 
 def load_bytes(engine: Engine, data: bytes | str, **kw: Any) -> dict[str, int]:
     text_ = data.decode("utf-8") if isinstance(data, bytes) else data
-    dump = transfer.read_dump(io.StringIO(text_), "dump.json")
+    dump = dumpfile.read(io.StringIO(text_), "dump.json")
     return transfer.load(engine, dump.tables(), name="dump.json", **kw)
 
 
@@ -142,12 +141,12 @@ def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t.name: conn.scalar(select(func.count()).select_from(t)) or 0
-            for t in transfer.tables()
+            for t in dumpfile.tables()
         }
 
 
 def empty_counts() -> dict[str, int]:
-    return {t.name: 0 for t in transfer.tables()}
+    return {t.name: 0 for t in dumpfile.tables()}
 
 
 # ------------------------------------------------------------ round trips
@@ -173,7 +172,7 @@ def test_dump_is_portable_json_with_typed_values(workspace):
     dump = json.loads(dump_bytes(workspace.engine))
     assert dump["format"] == "enews-dump" and dump["version"] == 1
     assert dump["revision"] == db.head_revision()
-    assert list(dump["tables"]) == [t.name for t in transfer.tables()]
+    assert list(dump["tables"]) == [t.name for t in dumpfile.tables()]
     items = dump["tables"]["items"]
     assert [i["id"] for i in items] == sorted(i["id"] for i in items)
     zoe = items[0]
@@ -245,7 +244,7 @@ def test_streams_in_small_chunks_and_batches(workspace, fresh, engines, monkeypa
     fill(workspace)
     data = dump_bytes(workspace.engine)
     # Every row and every number is cut across reads; inserts are batched.
-    monkeypatch.setattr(transfer._JsonStream, "CHUNK", 7)
+    monkeypatch.setattr(dumpfile, "CHUNK", 7)
     monkeypatch.setattr(transfer, "BATCH", 2)
     seen: list[tuple[str, int]] = []
     target = engines(fresh("same"))
@@ -315,7 +314,7 @@ def header(**changes: Any) -> str:
 )
 def test_bad_headers_are_refused_before_any_database(data, message):
     with pytest.raises(DumpError) as caught:
-        dump = transfer.read_dump(io.StringIO(data), "dump.json")
+        dump = dumpfile.read(io.StringIO(data), "dump.json")
         for _table, rows in dump.tables():
             list(rows)
     assert message in str(caught.value)

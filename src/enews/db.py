@@ -118,6 +118,14 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this version of enews has a migration for."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config(None))
+    return {script.revision for script in scripts.walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in the database, None for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -126,7 +134,18 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open database: {exc.orig}") from exc
+        raise DatabaseError(f"cannot open database: {first_line(exc)}") from exc
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's error (of ``exc.orig`` when wrapped).
+
+    psycopg explains itself over several lines (DETAIL, HINT, a caret under
+    the SQL); an enews error is one line.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0].strip() if lines else type(orig).__name__
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
@@ -158,7 +177,7 @@ def ensure_schema(engine: Engine) -> None:
     head = head_revision()
     if current == head:
         return
-    if current is None and not _has_tables(engine):
+    if current is None and not has_tables(engine):
         upgrade(engine)
         return
     if current is None:  # tables, no stamp yet: another process may be
@@ -179,7 +198,8 @@ def _wait_for_stamp(engine: Engine, seconds: float = 10.0) -> str | None:
     return current
 
 
-def _has_tables(engine: Engine) -> bool:
+def has_tables(engine: Engine) -> bool:
+    """Whether the database holds any table at all (enews's or another's)."""
     with engine.connect() as conn:
         return bool(inspect(conn).get_table_names())
 

@@ -46,3 +46,7 @@ class TemplateError(EnewsError):
 
 class CompileError(EnewsError):
     """mjml-python rejected the MJML a template produced."""
+
+
+class DumpError(EnewsError):
+    """A dump file that is not valid, or not one this enews can load."""

@@ -188,12 +188,12 @@ def db_load(ctx: click.Context, file: str, replace: bool, as_json: bool) -> None
       enews db load backup.json
       enews --db postgresql+psycopg://team@db.example.org/enews db load team.json
     """
-    from enews import transfer
+    from enews import dumpfile, transfer
 
     ws = workspace(ctx)
     name = "stdin" if file == "-" else file
     with _open_dump(file) as stream:
-        dump = transfer.read_dump(stream, name)  # refuse before touching the db
+        dump = dumpfile.read(stream, name)  # refuse before touching the db
         _ready_workspace_db(ctx)
         with _progress() as progress:
             counts = transfer.load(
