@@ -24,9 +24,10 @@ from enews.assemble import check_slug, list_issues
 from enews.config import Settings
 from enews.dates import month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
-from enews.export import HTML_FILE, atomic_write
+from enews.export import HTML_FILE
 from enews.models import Issue, IssueItem
 from enews.render import environment, template_dirs
+from enews.safefiles import atomic_write
 from enews.view import paragraphs
 from enews.workspace import ISSUES_DIR
 

@@ -10,8 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from enews import safefiles
 from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import EnewsError
@@ -125,18 +124,28 @@ def _domain(address: str) -> str:
 
 
 def write_bundle(bundle: Bundle, issues_dir: Path) -> Path:
-    """Write ``issues_dir/<slug>/`` file by file, each via temp file + rename.
+    """Write ``issues_dir/<slug>/``, changing from the old bundle to the new
+    one in a single step (``safefiles.replace_folder``); returns the folder.
 
-    A reader (or a crash) sees either the old file or the new one, never a
-    half-written one. Returns the folder.
+    A reader, or a build killed at any moment, finds the whole old bundle or
+    the whole new one: never a mix, never a half file.
     """
     folder = issues_dir / bundle.slug
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in bundle.files().items():
-            atomic_write(folder / name, data)
+        safefiles.replace_folder(folder, bundle.files())
     except OSError as exc:
         raise EnewsError(f"cannot write {folder}: {exc.strerror or exc}") from exc
+    return folder
+
+
+def recover_bundle(issues_dir: Path, slug: str) -> Path:
+    """``issues_dir/<slug>``, after undoing what a killed build left there
+    (needed only where folders cannot be exchanged in one step)."""
+    folder = issues_dir / slug
+    try:
+        safefiles.recover_folder(folder)
+    except OSError as exc:
+        raise EnewsError(f"cannot read {folder}: {exc.strerror or exc}") from exc
     return folder
 
 
@@ -144,8 +153,7 @@ def write_zip(bundle: Bundle, issues_dir: Path) -> Path:
     """``issues_dir/<slug>.zip`` with the bundle's files, written atomically."""
     path = issues_dir / f"{bundle.slug}.zip"
     try:
-        issues_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, zip_bytes(bundle))
+        safefiles.replace_file(path, zip_bytes(bundle))
     except OSError as exc:
         raise EnewsError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
@@ -166,18 +174,3 @@ def zip_bytes(bundle: Bundle) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return buffer.getvalue()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, after an fsync."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)  # mkstemp makes 0600; exports are meant to be read
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
