@@ -8,7 +8,6 @@ browser is shared by the module. Without chromium the tests are skipped.
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,12 +22,10 @@ from enews.render import PACKAGED_TEMPLATES
 from enews.web import create_app
 from enews.web.app import LOOPBACK_HOSTS
 from enews.workspace import Workspace
+from tests.chromium import launch, needs_chromium
 from tests.factories import make_issue, make_item
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+pytestmark = needs_chromium
 SLUG = "2020-10"
 NEWS = ["News one", "News two", "News three"]
 ARTICLES = ["Article one", "Article two", "Article three"]
@@ -47,12 +44,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from launch()
 
 
 @pytest.fixture

@@ -64,15 +64,26 @@ def replace_file(path: Path, data: bytes) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, after an fsync.
+    """Replace ``path`` with ``data`` in one rename, after an fsync."""
+    with atomic_file(path) as handle:
+        handle.write(data)
 
-    A killed write leaves at most a hidden ``.<name>.XXXX.tmp`` beside it.
+
+@contextmanager
+def atomic_file(path: Path, *, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """A file to write ``path``'s new content into, streamed; it replaces
+    ``path`` in one rename when the block ends without an error.
+
+    A failed or killed write leaves the old file, and at most a hidden
+    ``.<name>.XXXX.tmp`` beside it. ``mode``: 0o600 for private files.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            _write_synced(handle, data)
-        Path(tmp).chmod(0o644)  # mkstemp makes 0600; exports are meant to be read
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(mode)  # mkstemp makes 0600
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

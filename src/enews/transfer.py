@@ -10,8 +10,7 @@ transaction on the target, so a failure leaves it as it was.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from enews import db, dumpfile
+from enews import db, dumpfile, safefiles
 from enews.dumpfile import Row, TableRows
 from enews.errors import ConflictError, DatabaseError, DumpError
 
@@ -184,33 +183,14 @@ def dump_to_file(
     """Write the dump to ``path`` atomically: a failed dump leaves any older
     file in place. The file is readable by its owner only (password hashes)."""
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
+        with safefiles.atomic_file(path, mode=0o600) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            counts = write_dump(engine, text, progress=progress)
+            text.flush()
+            text.detach()  # atomic_file syncs and closes the file itself
     except OSError as exc:
         raise DumpError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            counts = write_dump(engine, handle, progress=progress)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
     return counts
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename itself survives a power cut only once its folder is synced.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # ----------------------------------------------------------------- loading

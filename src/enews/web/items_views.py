@@ -74,19 +74,7 @@ def new() -> str:
 
 @blueprint.post("/items/new")
 def create() -> Any:
-    values = _form_values()
-    draft, errors = check_form(values)
-    if draft is not None:
-        try:
-            with transaction() as session:
-                item = add_item(session, draft)
-                item_id, period = item.id, item.published_on.strftime("%Y-%m")
-        except (ValidationError, ConflictError) as exc:
-            errors = {_field(exc): _problem(exc)}
-        else:
-            flash(f"Added item {item_id}: {draft.title}")
-            return redirect(url_for("items.index", month=period), code=303)
-    return _form_page(None, values, errors), 422
+    return _save(None)
 
 
 @blueprint.get("/items/<int:item_id>/edit")
@@ -99,17 +87,27 @@ def edit(item_id: int) -> str:
 
 @blueprint.post("/items/<int:item_id>/edit")
 def update(item_id: int) -> Any:
+    return _save(item_id)
+
+
+def _save(item_id: int | None) -> Any:
+    """Add (``item_id`` None) or change an item; the form again on errors."""
     values = _form_values()
     draft, errors = check_form(values)
     if draft is not None:
         try:
             with transaction() as session:
-                item = update_item(session, item_id, draft)
-                period = item.published_on.strftime("%Y-%m")
+                if item_id is None:
+                    item = add_item(session, draft)
+                else:
+                    item = update_item(session, item_id, draft)
+                saved, period = item.id, item.published_on.strftime("%Y-%m")
         except (ValidationError, ConflictError) as exc:
             errors = {_field(exc): _problem(exc)}
         else:
-            flash(f"Saved item {item_id}: {draft.title}")
+            flash(
+                f"{'Added' if item_id is None else 'Saved'} item {saved}: {draft.title}"
+            )
             return redirect(url_for("items.index", month=period), code=303)
     return _form_page(item_id, values, errors), 422
 
