@@ -256,3 +256,12 @@ def test_transaction_commits_or_rolls_back(migrated):
     with migrated.connect() as conn:
         titles = conn.execute(text("SELECT title FROM items")).scalars().all()
     assert titles == ["committed"]
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://u@h/d", "postgresql://u@h/d", "postgresql+psycopg://u@h/d"]
+)
+def test_postgresql_urls_use_psycopg_3(url):
+    engine = db.make_engine(url)  # no connection is made yet
+    assert engine.url.drivername == "postgresql+psycopg"
+    engine.dispose()
