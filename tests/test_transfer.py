@@ -386,7 +386,7 @@ def test_unreachable_or_wrong_databases_are_one_line(workspace, tmp_path):
         assert says in str(caught.value) and "\n" not in str(caught.value)
         target.dispose()
     with pytest.raises(DatabaseError, match="cannot use database URL"):
-        db.make_engine("postgres://nobody")
+        db.make_engine("nosuchdb://nobody")
 
 
 def test_target_at_another_revision_is_left_alone(workspace, fresh, engines):

@@ -181,7 +181,9 @@ class _TextWriter(HTMLParser):
 def html_to_paragraphs(fragment: str) -> tuple[str, ...]:
     """Plain-text paragraphs of a sanitized fragment; links as ``text <url>``."""
     writer = _TextWriter()
-    writer.feed(fragment)
+    # A plain str: sliced as Markup, every piece the parser takes would be
+    # re-wrapped (and was most of the time of a build with rich summaries).
+    writer.feed(str(fragment))
     writer.close()
     writer._end_block()
     return tuple(writer.blocks)
