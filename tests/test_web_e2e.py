@@ -347,3 +347,21 @@ def test_item_text_is_escaped_in_composer_and_preview(page, server, workspace):
     assert inner.evaluate("document.querySelectorAll('script').length") == 0
     assert inner.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert dialogs == []
+
+
+def test_signed_in_the_sandboxed_preview_still_loads(page, server, issue):
+    """Once the workspace has an account: the sign-in page first, then the
+    composer, and the sandboxed iframe's request carries the session."""
+    from enews.users import add_user
+
+    with server.ws.transaction() as session:
+        add_user(session, "amy", "a long password")
+    page.goto(server.composer())
+    expect(page).to_have_url(re.compile(r"/signin\?next=/issues/2020-10$"))
+    page.fill("#f-name", "amy")
+    page.fill("#f-password", "a long password")
+    page.click("button:has-text('Sign in')")
+    expect(page).to_have_url(server.composer())
+    expect(frame(page).locator("h3")).to_have_text(NEWS + ARTICLES)
+    page.click("button:has-text('Sign out')")
+    expect(page).to_have_url(re.compile(r"/signin$"))
