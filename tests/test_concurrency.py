@@ -190,3 +190,47 @@ def test_a_web_save_waits_for_a_cli_writer_instead_of_failing(workspace):
     assert waited >= 0.3  # it really waited for the lock
     with workspace.transaction() as session:
         assert get_issue(session, "2020-10").subject == "Saved"
+
+
+@pytest.mark.sqlite_only
+def test_commands_started_at_once_on_a_new_workspace_all_succeed(tmp_path):
+    """The first command creates the schema; the others, racing it, wait
+    for it instead of failing on the half-made tables."""
+    from enews.workspace import init_workspace
+
+    for attempt in range(3):
+        root = tmp_path / f"ws{attempt}"
+        init_workspace(root)  # no database yet
+        env = {**os.environ}
+        env.pop("DATABASE_URL", None)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "enews", "-w", str(root), "item", "list"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for _ in range(4)
+        ]
+        for process in processes:
+            _, stderr = process.communicate(timeout=60)
+            assert process.returncode == 0, stderr
+
+
+def test_losing_the_race_to_create_the_schema_is_not_an_error(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from enews import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    real_upgrade = db.upgrade
+
+    def lose(engine):
+        real_upgrade(engine)  # another process got there first...
+        raise OperationalError("CREATE TABLE alembic_version", {}, Exception("exists"))
+
+    monkeypatch.setattr(db, "upgrade", lose)
+    db.ensure_schema(engine)  # ...so this one waits for its stamp and goes on
+    assert db.current_revision(engine) == db.head_revision()
+    engine.dispose()

@@ -11,7 +11,12 @@ from typing import Any
 
 from sqlalchemy import Engine, String, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -186,7 +191,7 @@ def ensure_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None and not has_tables(engine):
-        upgrade(engine)
+        _create_schema(engine)
         return
     if current is None:  # tables, no stamp yet: another process may be
         current = _wait_for_stamp(engine)  # creating the schema right now
@@ -197,6 +202,17 @@ def ensure_schema(engine: Engine) -> None:
         f"the database {where}, enews needs {head}; "
         "run 'enews db upgrade' (or 'enews init') to upgrade it"
     )
+
+
+def _create_schema(engine: Engine) -> None:
+    """Bring a brand-new database to head. Two commands started at once on
+    it both try; the loser's DDL fails (its transaction rolls back) and it
+    then waits for the winner's stamp instead of failing."""
+    try:
+        upgrade(engine)
+    except DBAPIError:
+        if _wait_for_stamp(engine) != head_revision():
+            raise
 
 
 def _wait_for_stamp(engine: Engine, seconds: float = 10.0) -> str | None:
