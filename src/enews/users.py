@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -26,9 +27,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
 WINDOW = dt.timedelta(minutes=15)
 MAX_PER_USER = 5  # failed sign-ins per name in WINDOW
 MAX_PER_ADDRESS = 20  # failed sign-ins from one address in WINDOW, any name
-# Checked when the name is unknown, so a wrong name costs as much time as a
-# wrong password and timing does not tell which names exist.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
 class RateLimited(EnewsError):
@@ -116,13 +114,21 @@ def sign_in(
     keys = (f"user:{name.lower()[:150]}", f"ip:{address[:150]}")
     _check_limits(session, keys, now)
     user = session.scalar(select(User).where(User.name == name))
-    if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password):
+    if not check_password_hash(user.password_hash if user else _dummy_hash(), password):
         session.add_all(SigninFailure(key=key, at=now) for key in keys)
         session.flush()
         return None
     assert user is not None  # the dummy hash never matches
     session.execute(delete(SigninFailure).where(SigninFailure.key == keys[0]))
     return SignedIn(user.id, user.name, _stamp(user))
+
+
+@cache
+def _dummy_hash() -> str:
+    # Checked when the name is unknown, so a wrong name costs as much time as
+    # a wrong password and timing does not tell which names exist. Made on
+    # first use: a scrypt hash at import would slow every start-up.
+    return generate_password_hash("not a password of anyone")
 
 
 def _check_limits(session: Session, keys: tuple[str, str], now: dt.datetime) -> None:

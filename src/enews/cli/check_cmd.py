@@ -29,9 +29,10 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
       enews check 2020-10 --json
     """
     from enews.check import check_bundle, format_report
+    from enews.export import recover_bundle
 
     ws = workspace(ctx)
-    html, text = read_built(ws.issues_dir / slug, slug)
+    html, text = read_built(recover_bundle(ws.issues_dir, slug), slug)
     report = check_bundle(html, text, ws.settings)
     if as_json:
         print_json(report.as_dict())

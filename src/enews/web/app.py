@@ -13,7 +13,6 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from enews.errors import (
@@ -25,7 +24,6 @@ from enews.errors import (
     TemplateError,
     ValidationError,
 )
-from enews.web.common import STALE
 from enews.web.state import WebState
 from enews.workspace import Workspace
 
@@ -92,7 +90,6 @@ def create_app(
         app.register_blueprint(module.blueprint)
     app.after_request(_security_headers)
     app.register_error_handler(EnewsError, _library_error)
-    app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.globals["workspace_name"] = ws.root.resolve().name
@@ -125,11 +122,6 @@ def error_response(message: str, status: int, **extra: Any) -> Response:
 def _library_error(exc: EnewsError) -> Response:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     return error_response(str(exc), status)
-
-
-def _stale(_exc: StaleDataError) -> Response:
-    # Two saves raced past the version check; the database refused the second.
-    return error_response(STALE, 409)
 
 
 def _csrf_error(exc: CSRFError) -> Response:

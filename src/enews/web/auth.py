@@ -67,6 +67,8 @@ def signin_required() -> bool:
 
 
 def _require_signin() -> Response | None:
+    if request.endpoint == "static":
+        return None  # no page: no need to know who asks
     signed = session.get("user")
     if isinstance(signed, list) and len(signed) == 2:
         with transaction() as db_session:

@@ -14,8 +14,18 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from enews.check import check_bundle
+from enews.config import Settings
 from enews.errors import EnewsError
-from enews.export import Bundle, build_issue, write_bundle, write_zip, zip_bytes
+from enews.export import (
+    EML_FILE,
+    HTML_FILE,
+    TEXT_FILE,
+    Bundle,
+    build_issue,
+    write_bundle,
+    write_zip,
+    zip_bytes,
+)
 from enews.web.app import error_response
 from enews.web.common import transaction
 from enews.web.preview import force_dark
@@ -28,46 +38,46 @@ PREVIEW_CSP = (
     "frame-ancestors 'self'; sandbox"
 )
 LONG_POLL_SECONDS = 20.0
+# format: (file of the bundle, None for the ZIP; download name; content type)
 DOWNLOADS = {
-    "html": ("index.html", "text/html; charset=utf-8"),
-    "txt": ("index.txt", "text/plain; charset=utf-8"),
-    "eml": ("message.eml", "message/rfc822"),
-    "zip": ("{slug}.zip", "application/zip"),
+    "html": (HTML_FILE, "{slug}-index.html", "text/html; charset=utf-8"),
+    "txt": (TEXT_FILE, "{slug}-index.txt", "text/plain; charset=utf-8"),
+    "eml": (EML_FILE, "{slug}-message.eml", "message/rfc822"),
+    "zip": (None, "{slug}.zip", "application/zip"),
 }
 
 
-def build(slug: str) -> Bundle:
-    web = state()
+def build(slug: str, settings: Settings) -> Bundle:
     with transaction() as session:
-        return build_issue(
-            session, slug, settings=web.settings(), workspace=web.ws.root
-        )
+        return build_issue(session, slug, settings=settings, workspace=state().ws.root)
 
 
 @blueprint.get("/issues/<slug>/preview.html")
 def preview_html(slug: str) -> Response:
-    try:
-        page = build(slug).html
-    except EnewsError as exc:
-        return _preview_error(str(exc))
-    if request.args.get("dark") == "1":
-        page = force_dark(page)
-    return _sandboxed(page, "text/html; charset=utf-8")
+    return _preview(slug, "html")
 
 
 @blueprint.get("/issues/<slug>/preview.txt")
 def preview_text(slug: str) -> Response:
+    return _preview(slug, "text")
+
+
+def _preview(slug: str, part: str) -> Response:
     try:
-        text = build(slug).text
+        bundle = build(slug, state().settings())
     except EnewsError as exc:
         return _preview_error(str(exc))
-    return _sandboxed(text, "text/plain; charset=utf-8")
+    if part == "text":
+        return _sandboxed(bundle.text, "text/plain; charset=utf-8")
+    page = force_dark(bundle.html) if request.args.get("dark") == "1" else bundle.html
+    return _sandboxed(page, "text/html; charset=utf-8")
 
 
 @blueprint.get("/issues/<slug>/check")
 def check(slug: str) -> Any:
-    bundle = build(slug)
-    report = check_bundle(bundle.html, bundle.text, state().settings())
+    settings = state().settings()
+    bundle = build(slug, settings)
+    report = check_bundle(bundle.html, bundle.text, settings)
     return render_template(
         "_check.html", report=report, size=len(bundle.html.encode()), slug=slug
     )
@@ -77,26 +87,26 @@ def check(slug: str) -> Any:
 def download(slug: str, fmt: str) -> Response:
     if fmt not in DOWNLOADS:
         return error_response(f"no download format {fmt!r}", 404)
-    bundle = build(slug)
-    refusal = _refusal(bundle, force=request.args.get("force") == "1")
+    settings = state().settings()
+    bundle = build(slug, settings)
+    refusal = _refusal(bundle, settings, force=request.args.get("force") == "1")
     if refusal:
         return error_response(refusal, 409, force_url="?force=1")
-    name, mime = DOWNLOADS[fmt]
-    data = zip_bytes(bundle) if fmt == "zip" else bundle.files()[name]
-    response = Response(data, mimetype=mime.split(";")[0])
+    name, filename, mime = DOWNLOADS[fmt]
+    data = bundle.files()[name] if name else zip_bytes(bundle)
+    response = Response(data)
     response.headers["Content-Type"] = mime
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{slug}-{name.format(slug=slug)}"'
-        if fmt != "zip"
-        else f'attachment; filename="{slug}.zip"'
+        f'attachment; filename="{filename.format(slug=slug)}"'
     )
     return response
 
 
 @blueprint.post("/issues/<slug>/build")
 def build_bundle(slug: str) -> Any:
-    bundle = build(slug)
-    refusal = _refusal(bundle, force=request.form.get("force") == "1")
+    settings = state().settings()
+    bundle = build(slug, settings)
+    refusal = _refusal(bundle, settings, force=request.form.get("force") == "1")
     if refusal:
         return error_response(refusal + "; tick 'build anyway' to write it", 409)
     issues_dir = state().ws.issues_dir
@@ -119,13 +129,13 @@ def reload_stamp() -> Response:
     return jsonify(stamp=state().wait_for_change(since, timeout))
 
 
-def _refusal(bundle: Bundle, *, force: bool) -> str | None:
+def _refusal(bundle: Bundle, settings: Settings, *, force: bool) -> str | None:
     """Why a bundle must not be handed off (as `enews build` refuses it)."""
     if force:
         return None
     if not bundle.view.items:
         return f"issue {bundle.slug} has no items"
-    report = check_bundle(bundle.html, bundle.text, state().settings())
+    report = check_bundle(bundle.html, bundle.text, settings)
     if report.failures:
         names = ", ".join(check.name for check in report.failures)
         return f"{len(report.failures)} check(s) failed ({names})"
