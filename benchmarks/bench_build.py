@@ -130,8 +130,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument(
-        "--rounds", type=int, default=5,
-        help="alternate enews and Node this many times for the ratios [default: 5]",
+        "--rounds", type=int, default=9,
+        help="alternate enews and Node this many times for the ratios [default: 9]",
+    )  # fmt: skip
+    parser.add_argument(
+        "--node-runs", type=int, default=15,
+        help="Node iterations per round; about as long as enews's runs [default: 15]",
     )  # fmt: skip
     parser.add_argument(
         "--rich", type=float, default=0.25,
@@ -193,12 +197,12 @@ def interleaved(reference_mjml, html_and_text, whole, args):
     """enews and Node on a conventional MJML of the same items, in turns.
 
     A shared 2-core machine drifts by 2x within a minute; alternating the two
-    and taking the median of the per-round ratios keeps the drift out of the
-    comparison.
+    in short rounds of similar length (a second or so each) and taking the
+    median of the per-round ratios keeps the drift out of the comparison.
     """
     rounds = []
     for _ in range(args.rounds):
-        ref = run_reference(reference_mjml, iterations=args.runs)
+        ref = run_reference(reference_mjml, iterations=args.node_runs)
         if ref is None:
             return
         node_ms = float(str(ref["total_ms"]))

@@ -481,3 +481,30 @@ def test_stale_reorder_from_second_session_fails(workspace, session, items):
         with pytest.raises(StaleDataError):
             move_in_issue(other, "2020-10", items.news_new.id, position=2)
         other.rollback()
+
+
+def test_the_view_carries_every_field_of_an_item(session):
+    from enews.view import load_issue_view
+
+    item = make_item(
+        session,
+        kind="Interview",
+        title="A talk",
+        url="https://e.org/talk",
+        date="2020-10-09",
+        summary="<p>Rich <a href='https://e.org/r'>text</a></p>",
+        image_url="https://e.org/i.png",
+        image_alt="A hall",
+    )
+    make_issue(session)
+    view = load_issue_view(session, "2020-10", Settings())
+    (section,) = view.sections
+    (seen,) = section.items
+    assert section.kind == "Interview"
+    assert (seen.id, seen.kind, seen.title, seen.url) == (
+        item.id, "Interview", "A talk", "https://e.org/talk",
+    )  # fmt: skip
+    assert (seen.date, seen.iso_date) == ("9 October 2020", "2020-10-09")
+    assert (seen.image_url, seen.image_alt) == ("https://e.org/i.png", "A hall")
+    assert seen.summary_html == '<p>Rich <a href="https://e.org/r">text</a></p>'
+    assert seen.paragraphs == ("Rich text <https://e.org/r>",)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from enews.config import Settings
 from enews.errors import ValidationError
@@ -101,3 +105,74 @@ def test_stored_html_is_sanitized_again_when_rendered(session):
     assert "<script" not in html
     assert html.count("alert") == 1  # the plain one, escaped as text
     assert "&lt;script&gt;alert(" in html
+
+
+class _ParserOracle(HTMLParser):
+    """The standard library's HTML parser doing what html_to_paragraphs does;
+    the fast regular-expression walk must agree with it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"p", "li", "ul", "ol"}:
+            self.end_block()
+        if tag == "li":
+            self.current.append("- ")
+        elif tag == "br":
+            self.current.append(" ")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.link_text = []
+
+    def handle_endtag(self, tag):
+        if tag in {"p", "li", "ul", "ol"}:
+            self.end_block()
+        elif tag == "a" and self.href:
+            text = "".join(self.link_text).strip()
+            if self.href not in (text, f"mailto:{text}"):
+                self.current.append(f" <{self.href}>")
+            self.href = None
+
+    def handle_data(self, data):
+        self.current.append(data)
+        if self.href:
+            self.link_text.append(data)
+
+    def end_block(self):
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append(text)
+        self.current = []
+
+
+def _oracle(fragment: str) -> tuple[str, ...]:
+    parser = _ParserOracle()
+    parser.feed(fragment)
+    parser.close()
+    parser.end_block()
+    return tuple(parser.blocks)
+
+
+_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<ul>", "<ol>", "<li>", "</li>", "</ul>", "<br>", "<br/>",
+        "<strong>", "</strong>", "<em>", "<B>", "</a>", "<script>x</script>",
+        '<a href="https://e.org/?a=1&amp;b=2">', '<a href="mailto:x@e.org">',
+        '<a href="javascript:alert(1)">', "<a>", "<!-- note -->", "<img src=x>",
+        "x@e.org", "https://e.org/?a=1&b=2", "&amp;", "&lt;b&gt;", "&nbsp;",
+        "&#169;", "&copy", " < ", " > ", '"', "'", "café", "words and more ",
+        "\n", "  ",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=25))
+def test_paragraphs_agree_with_the_stdlib_parser(pieces):
+    stored, _ = clean_summary("<p>x</p>" + "".join(pieces), "html")
+    assert html_to_paragraphs(stored) == _oracle(stored)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -31,8 +31,12 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+# Built once: every preview and build starts here.
+_ISSUE_BY_SLUG = select(Issue).where(Issue.slug == bindparam("slug"))
+
+
 def get_issue(session: Session, slug: str) -> Issue:
-    issue = session.scalar(select(Issue).where(Issue.slug == slug))
+    issue = session.scalar(_ISSUE_BY_SLUG, {"slug": slug})
     if issue is None:
         raise NotFoundError(f"no issue with slug {slug!r}")
     return issue

@@ -42,7 +42,6 @@ PROFILES = {
         # [Weblink]), so the archive page stands in, as for Mailgun.
         Profile("sendgrid", "{{{unsubscribe}}}", None,
                 "{{#if first_name}}{{first_name}}{{else}}{fallback}{{/if}}"),
-        # Mailgun variables.
         # Mailgun variables; Mailgun hosts no web version of a message.
         Profile("mailgun", "%unsubscribe_url%", None, "%recipient.first_name%"),
         # Neutral tags for any other service: search and replace them there.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from html.parser import HTMLParser
 from typing import Any, Literal
 
 from enews.errors import ValidationError
@@ -136,42 +135,52 @@ def _absolute_links_only(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-class _TextWriter(HTMLParser):
+# nh3 serializes what it keeps in one normal form: lower-case tags, and
+# attributes double-quoted with &, < and > escaped. A regular expression
+# can therefore walk its output (five times faster than html.parser, which
+# was a tenth of a build); tests check both agree on sanitized fragments.
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)([^>]*)>")
+_HREF_ATTR = re.compile(r'\bhref="([^"]*)"')
+_BLOCK_TAGS = {"p", "li", "ul", "ol"}
+
+
+class _TextWriter:
     """Sanitized summary HTML -> paragraphs of plain text for the text part."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.blocks: list[str] = []
         self.current: list[str] = []
         self.href: str | None = None
         self.link_text: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"p", "li", "ul", "ol"}:
-            self._end_block()
+    def start(self, tag: str, attrs: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.end_block()
         if tag == "li":
             self.current.append("- ")
         elif tag == "br":
             self.current.append(" ")
         elif tag == "a":
-            self.href = dict(attrs).get("href")
+            href = _HREF_ATTR.search(attrs)
+            self.href = html.unescape(href[1]) if href else None
             self.link_text = []
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"p", "li", "ul", "ol"}:
-            self._end_block()
+    def end(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.end_block()
         elif tag == "a" and self.href:
             text = "".join(self.link_text).strip()
             if self.href not in (text, f"mailto:{text}"):
                 self.current.append(f" <{self.href}>")
             self.href = None
 
-    def handle_data(self, data: str) -> None:
-        self.current.append(data)
+    def data(self, text: str) -> None:
+        text = html.unescape(text)
+        self.current.append(text)
         if self.href:
-            self.link_text.append(data)
+            self.link_text.append(text)
 
-    def _end_block(self) -> None:
+    def end_block(self) -> None:
         text = " ".join("".join(self.current).split())
         if text:
             self.blocks.append(text)
@@ -181,9 +190,18 @@ class _TextWriter(HTMLParser):
 def html_to_paragraphs(fragment: str) -> tuple[str, ...]:
     """Plain-text paragraphs of a sanitized fragment; links as ``text <url>``."""
     writer = _TextWriter()
-    # A plain str: sliced as Markup, every piece the parser takes would be
-    # re-wrapped (and was most of the time of a build with rich summaries).
-    writer.feed(str(fragment))
-    writer.close()
-    writer._end_block()
+    fragment = str(fragment)  # a Markup would re-wrap every slice
+    done = 0
+    for tag in _TAG.finditer(fragment):
+        if tag.start() > done:
+            writer.data(fragment[done : tag.start()])
+        done = tag.end()
+        closing, name, attrs = tag.groups()
+        if closing:
+            writer.end(name)
+        else:
+            writer.start(name, attrs)
+    if done < len(fragment):
+        writer.data(fragment[done:])
+    writer.end_block()
     return tuple(writer.blocks)

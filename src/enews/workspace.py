@@ -118,7 +118,7 @@ class Workspace:
 
 def init_workspace(root: Path) -> list[str]:
     """Create what is missing of a workspace; returns what was created."""
-    from enews.render import PACKAGED_TEMPLATES
+    from enews.config import PACKAGED_TEMPLATES
 
     created = []
     root.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from enews.config import CONFIG_FILE, Settings, load_settings
-from enews.render import PACKAGED_TEMPLATES
+from enews.config import CONFIG_FILE, PACKAGED_TEMPLATES, Settings, load_settings
 from enews.workspace import TEMPLATES_DIR, Workspace
 
 POLL_SECONDS = 0.25
