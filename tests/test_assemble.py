@@ -508,3 +508,12 @@ def test_the_view_carries_every_field_of_an_item(session):
     assert (seen.image_url, seen.image_alt) == ("https://e.org/i.png", "A hall")
     assert seen.summary_html == '<p>Rich <a href="https://e.org/r">text</a></p>'
     assert seen.paragraphs == ("Rich text <https://e.org/r>",)
+
+
+def test_the_view_sees_changes_not_yet_flushed(session, items, three_news):
+    from enews.view import load_issue_view
+
+    entry = next(e for e in three_news.entries if e.item_id == items.september.id)
+    entry.featured = True  # no flush: the view's queries must flush it first
+    view = load_issue_view(session, "2020-10", Settings())
+    assert view.featured is not None and view.featured.id == items.september.id

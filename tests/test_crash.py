@@ -34,7 +34,7 @@ import enews.safefiles as safefiles
 from enews.archive import build_archive
 from enews.assemble import set_fields
 from enews.errors import EnewsError
-from enews.export import Bundle, build_issue, recover_bundle, write_bundle
+from enews.export import HTML_FILE, Bundle, build_issue, read_bundle, write_bundle
 from enews.models import Item
 from tests.factories import make_issue, make_item
 
@@ -323,7 +323,8 @@ def test_a_build_killed_before_any_file_call_leaves_a_whole_bundle(workspace, ex
         seen.add(state)
         if state == "missing":  # between the two renames: the old one aside
             assert not exchange
-            assert recover_bundle(issues, SLUG) == folder
+            read = read_bundle(issues, SLUG)  # puts the old one back first
+            assert read is not None and read[HTML_FILE] == first.files()[HTML_FILE]
             assert bundle_state(folder, expected) == "A"
         assert died or state == "B"
         write_bundle(second, issues)  # the next build cleans up
@@ -557,3 +558,21 @@ def test_an_interrupted_import_exits_cleanly_and_writes_nothing(
     assert (process.returncode, stderr) == (1, "\nerror: aborted\n")
     assert snapshot(workspace) == before
     assert_sound(workspace)
+
+
+@posix_only
+@pytest.mark.sqlite_only  # about files: one database is enough
+def test_reading_a_bundle_waits_for_a_writer_at_work(workspace):
+    """``enews check`` reads index.html and index.txt; a build swapping its
+    folder in between the two would give half of each bundle. Readers take
+    their turn with writers, so they never see a write in progress."""
+    first, _ = two_bundles(workspace, items=3)
+    issues = workspace.issues_dir
+    write_bundle(first, issues)
+    with ThreadPoolExecutor(1) as pool:
+        with safefiles._writers_take_turns(issues):  # a build at work
+            reading = pool.submit(read_bundle, issues, SLUG)
+            time.sleep(0.3)
+            assert not reading.done()
+        files = reading.result(timeout=10)
+    assert files == {n: first.files()[n] for n in ("index.html", "index.txt")}

@@ -24,7 +24,7 @@ from enews.assemble import check_slug, list_issues
 from enews.config import Settings
 from enews.dates import month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
-from enews.export import HTML_FILE
+from enews.export import HTML_FILE, read_bundle
 from enews.models import Issue, IssueItem
 from enews.render import environment, template_dirs
 from enews.safefiles import atomic_write
@@ -109,15 +109,11 @@ def _collect(
     pages: dict[str, bytes] = {}
     skipped: list[str] = []
     for issue in issues:
-        # check_slug: a slug is a path here, and the database is not trusted.
-        page = issues_dir / check_slug(issue.slug) / HTML_FILE
-        if not page.is_file():
+        built = read_bundle(issues_dir, issue.slug, (HTML_FILE,))
+        if built is None:
             skipped.append(issue.slug)
             continue
-        try:
-            pages[f"{issue.slug}/{HTML_FILE}"] = page.read_bytes()
-        except OSError as exc:
-            raise EnewsError(f"cannot read {page}: {exc.strerror or exc}") from exc
+        pages[f"{issue.slug}/{HTML_FILE}"] = built[HTML_FILE]
         entries.append(archived(issue, counts.get(issue.id, 0)))
     return entries, pages, skipped
 

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from enews import safefiles
+from enews.assemble import check_slug
 from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import EnewsError
@@ -138,15 +140,18 @@ def write_bundle(bundle: Bundle, issues_dir: Path) -> Path:
     return folder
 
 
-def recover_bundle(issues_dir: Path, slug: str) -> Path:
-    """``issues_dir/<slug>``, after undoing what a killed build left there
-    (needed only where folders cannot be exchanged in one step)."""
-    folder = issues_dir / slug
+def read_bundle(
+    issues_dir: Path, slug: str, names: Sequence[str] = (HTML_FILE, TEXT_FILE)
+) -> dict[str, bytes] | None:
+    """Files of the built bundle ``issues_dir/<slug>``, all from one build
+    (see ``safefiles.read_folder``); None when the issue is not built."""
+    folder = issues_dir / check_slug(slug)  # a slug is a path here
     try:
-        safefiles.recover_folder(folder)
+        return safefiles.read_folder(folder, names)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise EnewsError(f"cannot read {folder}: {exc.strerror or exc}") from exc
-    return folder
 
 
 def write_zip(bundle: Bundle, issues_dir: Path) -> Path:

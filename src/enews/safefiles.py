@@ -5,9 +5,10 @@
 files are written and synced into a hidden staging folder beside it
 (``.<name>.new-XXXX``), which then takes the old folder's place at once
 (Linux ``renameat2(RENAME_EXCHANGE)``, or two renames elsewhere, undone by
-``recover_folder`` if a crash falls between them). Writers in one parent
-folder take turns (``flock``), so two builds never take each other's staging
-folder for a leftover.
+the next writer or reader if a crash falls between them). Writers in one
+parent folder take turns (``flock``), so two builds never take each other's
+staging folder for a leftover; ``read_folder`` waits its turn too, so it
+never reads half of one bundle and half of the next.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
@@ -45,12 +46,19 @@ def replace_folder(folder: Path, files: dict[str, bytes]) -> None:
         _fsync_dir(target.parent)
 
 
-def recover_folder(folder: Path) -> None:
-    """Put back a folder a crash left set aside (see ``_swap_by_renames``)."""
+def read_folder(folder: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """The files ``names`` of ``folder``, all from the same write.
+
+    Read while no writer is at work (a build swapping its new folder in
+    between two reads would give a mix of two bundles), after putting back
+    a folder a killed write left aside. FileNotFoundError if one is missing.
+    """
     target = _real(folder)
-    if target.parent.is_dir():
-        with _writers_take_turns(target.parent):
-            _recover(target)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
+    with _writers_take_turns(target.parent):
+        _recover(target)
+        return {name: (target / name).read_bytes() for name in names}
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -220,10 +228,10 @@ def _renameat2() -> Callable[..., int] | None:
 def _swap_by_renames(staging: Path, target: Path) -> None:
     """Old bundle aside, new one in, where folders cannot be exchanged.
 
-    Between the two renames there is no ``target`` for a moment: a reader
-    finds the issue not built (never a mix), and a build killed right there
-    leaves the complete old bundle as ``.<slug>.old-XXXX``, which the next
-    build, or ``recover_bundle``, puts back.
+    Between the two renames there is no ``target`` for a moment (readers
+    through ``read_folder`` wait for the lock and never see it), and a build
+    killed right there leaves the complete old bundle as ``.<slug>.old-XXXX``,
+    which the next build or ``read_folder`` puts back.
     """
     old = target.with_name(_aside(target, _OLD) + staging.name[len(_aside(target)) :])
     target.rename(old)

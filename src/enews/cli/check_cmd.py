@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from enews.cli import cli, print_json, workspace
@@ -29,10 +27,14 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
       enews check 2020-10 --json
     """
     from enews.check import check_bundle, format_report
-    from enews.export import recover_bundle
+    from enews.export import HTML_FILE, TEXT_FILE, read_bundle
 
     ws = workspace(ctx)
-    html, text = read_built(recover_bundle(ws.issues_dir, slug), slug)
+    files = read_bundle(ws.issues_dir, slug)
+    if files is None:
+        raise EnewsError(f"issue {slug} is not built yet; run 'enews build {slug}'")
+    # A stray non-UTF-8 byte should not stop the report.
+    html, text = (files[n].decode("utf-8", "replace") for n in (HTML_FILE, TEXT_FILE))
     report = check_bundle(html, text, ws.settings)
     if as_json:
         print_json(report.as_dict())
@@ -40,18 +42,3 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
         click.echo(format_report(report))
     if not report.ok:
         ctx.exit(1)
-
-
-def read_built(folder: Path, slug: str) -> tuple[str, str]:
-    """The HTML and text part of a built issue, as written by ``enews build``."""
-    try:
-        # A stray non-UTF-8 byte should not stop the report.
-        html = (folder / "index.html").read_text("utf-8", errors="replace")
-        text = (folder / "index.txt").read_text("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise EnewsError(
-            f"issue {slug} is not built yet; run 'enews build {slug}'"
-        ) from None
-    except OSError as exc:
-        raise EnewsError(f"cannot read {folder}: {exc.strerror or exc}") from exc
-    return html, text
