@@ -132,12 +132,10 @@ def quoted_printable(data: bytes) -> bytes:
     data = data.replace(b" \n", b"=20\n").replace(b"\t\n", b"=09\n")
     if data.endswith((b" ", b"\t")):
         data = data[:-1] + b"=%02X" % data[-1]
-    return CRLF.join(_fold(line) for line in data.split(b"\n"))
-
-
-def _fold(line: bytes) -> bytes:
-    if line == b".":  # alone on a line, a dot ends an SMTP message
-        return b"=2E"
-    if len(line) <= 76:
-        return line
-    return b"=\r\n".join(_PIECE.findall(line))
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines):
+        if len(line) > 76:
+            lines[number] = b"=\r\n".join(_PIECE.findall(line))
+        elif line == b".":  # alone on a line, a dot ends an SMTP message
+            lines[number] = b"=2E"
+    return CRLF.join(lines)
