@@ -1,15 +1,19 @@
 """Build-speed and size benchmark: enews against official mjml + juice.
 
-    .venv/bin/python benchmarks/bench_build.py [--items 40] [--runs 50]
+    .venv/bin/python benchmarks/bench_build.py [--items 40] [--runs 50] [--pairs 200]
 
 Builds an issue of N typical items (kind, ~80-character title, date,
-~250-character summary, link) from a real SQLite file and prints the median
-time of each stage, the whole build (database to the bundle: HTML, text,
-.eml and manifest), the HTML size
-and bytes per item. When Node.js is present, the official ``mjml`` and
-``juice`` packages (installed into a cache folder outside the repository)
-compile and inline the same MJML inside one Node process, and the ratio is
-printed. Finally it times ``enews --help`` as a whole process.
+~250-character summary, link; --rich of them with HTML summaries) from a
+real SQLite file and prints the median time of each stage, of database to
+HTML + text, and of the whole bundle (HTML, text, .eml and manifest), with
+the HTML size and bytes per item.
+
+When Node.js is present, the official ``mjml`` and ``juice`` packages
+(installed into a cache folder outside the repository) compile and inline
+MJML inside one Node process: first enews's own compact MJML, for context;
+then a conventional one-section-per-item MJML of the same items, timed in
+samples paired with enews runs (the 10x target). Finally it times
+``enews --help`` as a whole process.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from enews.items import add_item, make_draft
 from enews.render import render_mjml, render_text, template_dirs
 from enews.view import load_issue_view
 from enews.workspace import Workspace, init_workspace
-from node_reference import run_reference
+from node_reference import paired_reference, run_reference
 
 KINDS = ("News", "News", "Article", "Interview")
 SUMMARY = (
@@ -130,12 +134,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument(
-        "--rounds", type=int, default=9,
-        help="alternate enews and Node this many times for the ratios [default: 9]",
-    )  # fmt: skip
-    parser.add_argument(
-        "--node-runs", type=int, default=15,
-        help="Node iterations per round; about as long as enews's runs [default: 15]",
+        "--pairs", type=int, default=200,
+        help="samples of Node paired with enews for the ratios [default: 200]",
     )  # fmt: skip
     parser.add_argument(
         "--rich", type=float, default=0.25,
@@ -189,38 +189,47 @@ def main() -> None:
         print(f"{args.rich:.0%} of the items have an HTML summary (--rich)")
         report(args.items, args.runs, stages, total, bundle)
         compare_with_node(mjml, args.runs, stages, total)
-        interleaved(conventional_mjml(view), html_and_text, whole, args)
+        paired(conventional_mjml(view), html_and_text, whole, args)
     print(f"enews --help as a process: {help_ms():.0f} ms median (target < 200 ms)")
 
 
-def interleaved(reference_mjml, html_and_text, whole, args):
-    """enews and Node on a conventional MJML of the same items, in turns.
+def paired(reference_mjml, html_and_text, whole, args):
+    """enews and Node on a conventional MJML of the same items, sample by sample.
 
-    A shared 2-core machine drifts by 2x within a minute; alternating the two
-    in short rounds of similar length (a second or so each) and taking the
-    median of the per-round ratios keeps the drift out of the comparison.
+    This shared 2-core machine drifts by 2x within seconds. Each sample is
+    one Node run (mjml + juice, ~60 ms) right next to a burst of enews runs
+    of about the same length, and the ratio is taken per sample: both sides
+    see the same moment. Each side is timed warm, as in a loop: the first
+    enews run after Node's (its caches evicted) is left out of the burst.
     """
-    rounds = []
-    for _ in range(args.rounds):
-        ref = run_reference(reference_mjml, iterations=args.node_runs)
-        if ref is None:
+    with paired_reference(reference_mjml) as node_once:
+        if node_once is None:
             return
-        node_ms = float(str(ref["total_ms"]))
-        ours = median_ms(html_and_text, args.runs), median_ms(whole, args.runs)
-        rounds.append((node_ms, *ours))
-    node = [r[0] for r in rounds]
+        for _ in range(10):  # warm-up on both sides
+            node_once(), html_and_text(), whole()
+        samples = [
+            (node_once(), burst_ms(html_and_text), burst_ms(whole))
+            for _ in range(args.pairs)
+        ]
+    node = [s[0] for s in samples]
     print(
         "mjml + juice on a conventional one-section-per-item MJML of the same "
-        f"items, {args.rounds} alternating rounds: "
-        f"{statistics.median(node):.2f} ms (rounds {min(node):.1f}-{max(node):.1f})"
+        f"items, {args.pairs} samples paired with enews: "
+        f"{statistics.median(node):.2f} ms median"
     )
     for index, label in ((1, "db -> html + txt"), (2, "whole bundle")):
-        ratios = [r[0] / r[index] for r in rounds]
+        ratios = sorted(s[0] / s[index] for s in samples)
+        low, high = ratios[len(ratios) // 4], ratios[3 * len(ratios) // 4]
         print(
-            f"  enews {label:<17} {statistics.median(r[index] for r in rounds):6.2f} ms"
-            f", {statistics.median(ratios):.1f}x faster "
-            f"(rounds {min(ratios):.1f}x-{max(ratios):.1f}x)"
+            f"  enews {label:<17} {statistics.median(s[index] for s in samples):6.2f}"
+            f" ms, {statistics.median(ratios):.1f}x faster "
+            f"(middle half of the samples {low:.1f}x-{high:.1f}x)"
         )
+
+
+def burst_ms(func: Callable[[], object], runs: int = 6) -> float:
+    """Median of a short burst of runs, after one to warm the caches."""
+    return median_ms(func, runs)
 
 
 def report(items, runs, stages, total, bundle):
@@ -243,7 +252,9 @@ def compare_with_node(mjml, runs, stages, total):
     print(f"  mjml {node['mjml_ms']:.2f} ms, juice {node['juice_ms']:.2f} ms, "
           f"total {node['total_ms']:.2f} ms, html {ref['html_bytes']} B")  # fmt: skip
     ours = stages["compile (mjml-python)"] + stages["inline (premailer)"]
-    print(f"  whole enews build: {node['total_ms'] / total:.1f}x faster (target 10x)")
+    # Context only: the compact MJML is already cheap for Node; the 10x
+    # target is for the same items in a conventional layout (see paired()).
+    print(f"  whole enews build: {node['total_ms'] / total:.1f}x faster")
     print(f"  compile + inline:  {node['total_ms'] / ours:.1f}x faster")
 
 

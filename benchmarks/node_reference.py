@@ -10,6 +10,10 @@ repository (see :func:`cache_dir`). Every public function returns ``None`` and
 prints one line to stderr instead of raising when Node, npm or the packages are
 unavailable, so a benchmark can simply skip the comparison.
 
+``run_reference`` times a number of iterations and reports medians;
+``paired_reference`` keeps one warm Node process that runs one iteration per
+call, so a benchmark can alternate with it sample by sample.
+
 Manual use::
 
     python benchmarks/node_reference.py newsletter.mjml [--iterations 30]
@@ -24,7 +28,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 # Pinned major versions. mjml 5 is the current major line; juice 11 is the newest
 # major that supports Node 20 (juice 12 declares "node": ">=22.12.0") and is the
@@ -200,6 +207,53 @@ def run_reference(mjml_text: str, iterations: int = 30) -> dict[str, object] | N
         _warn("reference.js printed JSON that is not an object")
         return None
     return {str(key): value for key, value in result.items()}
+
+
+@contextmanager
+def paired_reference(mjml_text: str) -> Iterator[Callable[[], float] | None]:
+    """A function timing one mjml + juice run (ms) in a warm Node process.
+
+    For benchmarks that alternate with Node sample by sample, so that both
+    sides of every ratio see the same moment of a machine whose speed drifts.
+    Yields None (with one line on stderr) when Node or the packages are
+    missing.
+    """
+    node_modules, node = ensure_installed(), shutil.which("node")
+    if node_modules is None or node is None:
+        yield None
+        return
+    env = {**os.environ, "NODE_PATH": str(node_modules)}
+    with tempfile.TemporaryDirectory(prefix="enews-node-ref-") as tmp:
+        source = Path(tmp) / "input.mjml"
+        source.write_text(mjml_text, encoding="utf-8")
+        with subprocess.Popen(
+            [node, str(REFERENCE_JS), str(source), "paired"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as proc:
+            assert proc.stdin is not None and proc.stdout is not None
+            stdin, stdout = proc.stdin, proc.stdout
+
+            def once() -> float:
+                stdin.write("\n")
+                stdin.flush()
+                for line in stdout:  # skip anything a package logs
+                    if line.startswith("T "):
+                        return float(line[2:])
+                raise RuntimeError("reference.js stopped; see its error above")
+
+            if _wait_ready(stdout):
+                yield once
+            else:
+                _warn("reference.js did not start (see its error above)")
+                yield None
+            stdin.close()
+
+
+def _wait_ready(stdout: IO[str]) -> bool:
+    return any(line.strip() == "ready" for line in stdout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 // Reference benchmark: the official Node tools on the same MJML text.
 //
 // Usage: node reference.js INPUT.mjml ITERATIONS
+//        node reference.js INPUT.mjml paired
 //
 // `mjml` (compiler) and `juice` (CSS inliner) are resolved with the normal
 // CommonJS rules, i.e. from NODE_PATH (benchmarks/node_reference.py points it
@@ -12,13 +13,18 @@
 //   {"mjml_ms", "juice_ms", "total_ms" (medians over the timed runs),
 //    "html_bytes" (UTF-8 size of the final juice output),
 //    "mjml_version", "juice_version", "iterations"}
+// With "paired", after the warm-up it prints "ready", then runs one timed
+// iteration per line read from stdin and prints "T <total ms>" for each: a
+// benchmark can alternate with it sample by sample (see node_reference.py).
 // On any error: exit status 1 and one line on stderr.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
 
-const WARMUP_RUNS = 3;
+// Enough for V8 to optimise the hot paths: per-iteration times measured here
+// show no downward trend after the first few runs.
+const WARMUP_RUNS = 10;
 const MJML_OPTIONS = Object.freeze({ validationLevel: 'soft' });
 
 function fail(message) {
@@ -87,7 +93,8 @@ async function main() {
     throw new Error('usage: node reference.js INPUT.mjml ITERATIONS');
   }
   const [inputPath, iterText] = args;
-  if (!/^\d+$/.test(iterText) || Number(iterText) < 1) {
+  const paired = iterText === 'paired';
+  if (!paired && (!/^\d+$/.test(iterText) || Number(iterText) < 1)) {
     throw new Error(`ITERATIONS must be a positive integer, got '${iterText}'`);
   }
   const iterations = Number(iterText);
@@ -112,6 +119,11 @@ async function main() {
   let out = '';
   for (let i = 0; i < WARMUP_RUNS; i += 1) {
     out = juice(await compile());
+  }
+
+  if (paired) {
+    await servePaired(compile, juice);
+    return;
   }
 
   const mjmlMs = [];
@@ -141,6 +153,18 @@ async function main() {
     iterations,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+async function servePaired(compile, juice) {
+  process.stdout.write('ready\n');
+  const lines = require('readline').createInterface({ input: process.stdin });
+  for await (const _line of lines) {
+    const t0 = process.hrtime.bigint();
+    const out = juice(await compile());
+    const t1 = process.hrtime.bigint();
+    if (typeof out !== 'string' || out === '') throw new Error('juice returned no HTML');
+    process.stdout.write(`T ${nsToMs(t1 - t0)}\n`);
+  }
 }
 
 main().catch((err) => fail(err && err.message ? err.message : err));
