@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from enews.cli import cli
 from enews.errors import NotFoundError, TemplateError, ValidationError
 from enews.export import build_issue, write_bundle
 from enews.models import Issue
+from enews.profiles import PROFILES
 from enews.workspace import Workspace
 from tests.factories import make_issue, make_item
 
@@ -102,18 +104,75 @@ def test_index_lists_built_issues_newest_first_with_links(session, workspace):
         assert (result.out_dir / href / "index.html").is_file()
 
 
-def test_issue_pages_are_byte_identical_copies_of_the_build(session, workspace):
-    add_issue(session, workspace, "2020-10", items=2)
+def test_issue_pages_are_the_builds_with_public_merge_tags(session, workspace):
+    add_issue(session, workspace, "2020-10", items=2, intro="Hi.")
     add_issue(session, workspace, "2020-11")
 
     result = archive(session, workspace)
 
     for slug in ("2020-10", "2020-11"):
-        built = (workspace.issues_dir / slug / "index.html").read_bytes()
-        assert (result.out_dir / slug / "index.html").read_bytes() == built
+        built = (workspace.issues_dir / slug / "index.html").read_text("utf-8")
+        public = (
+            built.replace(  # the generic profile's tags, and only them
+                "{{unsubscribe_url}}", "mailto:news@example.org?subject=Unsubscribe"
+            )
+            .replace("{{web_version_url}}", "index.html")
+            .replace("{{first_name|there}}", "there")
+        )
+        assert public != built
+        page = (result.out_dir / slug / "index.html").read_text("utf-8")
+        assert page == public
     assert sorted(snapshot(result.out_dir)) == [
         "2020-10/index.html", "2020-11/index.html", "feed.xml", "index.html",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_no_merge_tag_reaches_the_public_page(session, workspace, name):
+    """Every service's tags become what a reader from the web should see,
+    whatever fallback word the build used."""
+    settings = dataclasses.replace(
+        workspace.settings, profile=name, greeting_fallback="friend"
+    )
+    issue = add_issue(session, workspace, "2020-10", build=False, intro="Hi.")
+    bundle = build_issue(session, issue.slug, settings=settings, workspace=None)
+    write_bundle(bundle, workspace.issues_dir)
+    profile = PROFILES[name]
+    first_name = profile.first_name.replace("{fallback}", "friend")
+    assert first_name in bundle.html and profile.unsubscribe in bundle.html
+
+    archive(session, workspace, base_url=BASE)  # now configured: generic, "there"
+
+    page = (workspace.root / "archive" / "2020-10" / "index.html").read_text()
+    for tag in (first_name, profile.unsubscribe, profile.web_version):
+        assert not tag or tag not in page
+    doc = lxml.html.fromstring(page)
+    # the email's own fallback word; mailgun's tag has none: the configured one
+    word = "friend" if "{fallback}" in profile.first_name else "there"
+    assert f"Hello {word}," in doc.text_content()
+    links = {a.text_content(): a.get("href") for a in doc.iter("a")}
+    assert links["Unsubscribe"] == "mailto:news@example.org?subject=Unsubscribe"
+    if profile.web_version:
+        assert links["View in browser"] == f"{BASE}/2020-10/"
+    else:  # no hosted web version, and the build had no base URL for one
+        assert "View in browser" not in links
+
+
+def test_a_configured_unsubscribe_page_is_the_public_unsubscribe_link(
+    session, workspace
+):
+    add_issue(session, workspace, "2020-10")
+    settings = dataclasses.replace(
+        workspace.settings, unsubscribe_url="https://e.org/leave?list=1&x=2"
+    )
+    build_archive(
+        session, settings=settings, workspace=workspace.root,
+        out_dir=workspace.root / "archive", base_url=None,
+    )  # fmt: skip
+    page = (workspace.root / "archive" / "2020-10" / "index.html").read_text()
+    (href,) = lxml.html.fromstring(page).xpath("//a[.='Unsubscribe']/@href")
+    assert href == "https://e.org/leave?list=1&x=2"
+    assert 'href="https://e.org/leave?list=1&amp;x=2"' in page
 
 
 def test_feed_with_a_base_url(session, workspace):

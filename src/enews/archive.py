@@ -1,8 +1,9 @@
 """A static web archive of the built issues: the "view in browser" target.
 
 It never builds an issue: the web version of an issue is its built
-``issues/<slug>/index.html``, byte for byte. The list page and the Atom feed
-are rendered in memory, then every file is written atomically.
+``issues/<slug>/index.html`` with the mailing service's merge tags made
+public (``public.py``), and otherwise byte for byte. The list page and the
+Atom feed are rendered in memory, then every file is written atomically.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from enews.assemble import check_slug, list_issues
 from enews.config import Settings
 from enews.dates import month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
-from enews.export import HTML_FILE, read_bundle
+from enews.export import HTML_FILE, MANIFEST_FILE, read_bundle
 from enews.models import Issue, IssueItem
+from enews.public import public_page
 from enews.render import environment, template_dirs
 from enews.safefiles import atomic_write
 from enews.view import paragraphs
@@ -81,7 +83,9 @@ def build_archive(
     if out_dir.resolve() == (workspace / ISSUES_DIR).resolve():
         raise ValidationError("out", "the archive cannot be the issues folder itself")
     issues = list_issues(session)  # newest period first
-    entries, files, skipped = _collect(session, issues, workspace / ISSUES_DIR)
+    entries, files, skipped = _collect(
+        session, issues, workspace / ISSUES_DIR, settings=settings, base_url=base
+    )
     if not entries:
         raise NotFoundError(
             f"no issue is built yet ({', '.join(skipped)}); "
@@ -100,7 +104,12 @@ def build_archive(
 
 
 def _collect(
-    session: Session, issues: Sequence[Issue], issues_dir: Path
+    session: Session,
+    issues: Sequence[Issue],
+    issues_dir: Path,
+    *,
+    settings: Settings,
+    base_url: str | None,
 ) -> tuple[list[ArchivedIssue], dict[str, bytes], list[str]]:
     """The built issues (with their pages, by archive path) and the unbuilt."""
     count = select(IssueItem.issue_id, func.count()).group_by(IssueItem.issue_id)
@@ -109,11 +118,16 @@ def _collect(
     pages: dict[str, bytes] = {}
     skipped: list[str] = []
     for issue in issues:
-        built = read_bundle(issues_dir, issue.slug, (HTML_FILE,))
+        built = read_bundle(issues_dir, issue.slug, (HTML_FILE, MANIFEST_FILE))
         if built is None:
             skipped.append(issue.slug)
             continue
-        pages[f"{issue.slug}/{HTML_FILE}"] = built[HTML_FILE]
+        pages[f"{issue.slug}/{HTML_FILE}"] = public_page(
+            built[HTML_FILE],
+            manifest=built[MANIFEST_FILE],
+            settings=settings,
+            page_url=f"{base_url}/{issue.slug}/" if base_url else HTML_FILE,
+        )
         entries.append(archived(issue, counts.get(issue.id, 0)))
     return entries, pages, skipped
 

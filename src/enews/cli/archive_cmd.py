@@ -25,8 +25,11 @@ from enews.cli import cli, workspace
 def archive(ctx: click.Context, out: Path | None, base_url: str | None) -> None:
     """Write a web archive of every built issue: the "view in browser" pages.
 
-    OUT/SLUG/index.html is each built issue's HTML as is, OUT/index.html lists
-    the issues newest first and OUT/feed.xml is an Atom feed of them. Issues
+    OUT/SLUG/index.html is each built issue's HTML with the mailing
+    service's merge tags made public (the greeting's fallback word, "View in
+    browser" to the page itself, "Unsubscribe" to unsubscribe_url or a mail
+    to the sender), OUT/index.html lists the issues newest first and
+    OUT/feed.xml is an Atom feed of them. Issues
     never built are skipped; build them first with 'enews build SLUG'.
     Publish the folder at the base URL. Prints the path of index.html.
 
