@@ -175,6 +175,23 @@ def test_a_configured_unsubscribe_page_is_the_public_unsubscribe_link(
     assert 'href="https://e.org/leave?list=1&amp;x=2"' in page
 
 
+def test_an_unsubscribe_merge_tag_in_the_settings_stays_out_of_the_page(
+    session, workspace
+):
+    settings = dataclasses.replace(workspace.settings, unsubscribe_url="%unsub%")
+    issue = add_issue(session, workspace, "2020-10", build=False)
+    bundle = build_issue(session, issue.slug, settings=settings, workspace=None)
+    write_bundle(bundle, workspace.issues_dir)
+    assert 'href="%unsub%"' in bundle.html
+    build_archive(
+        session, settings=settings, workspace=workspace.root,
+        out_dir=workspace.root / "archive", base_url=None,
+    )  # fmt: skip
+    page = (workspace.root / "archive" / "2020-10" / "index.html").read_text()
+    (href,) = lxml.html.fromstring(page).xpath("//a[.='Unsubscribe']/@href")
+    assert href == "mailto:news@example.org?subject=Unsubscribe"
+
+
 def test_feed_with_a_base_url(session, workspace):
     october = add_issue(session, workspace, "2020-10", intro="Hello, October.")
     add_issue(session, workspace, "2020-11", preheader="Forums and field notes")

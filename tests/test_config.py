@@ -148,6 +148,35 @@ def test_wrong_type_is_named(tmp_path, text, expected):
     assert expected in config_error(tmp_path, text)
 
 
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('base_url = "example.org/news"', "base_url"),
+        ('base_url = "ftp://example.org/"', "base_url"),
+        ('base_url = "https://"', "base_url"),
+        ('base_url = "mailto:news@example.org"', "base_url"),
+        ('unsubscribe_url = "javascript:alert(1)"', "unsubscribe_url"),
+        ('unsubscribe_url = "/leave"', "unsubscribe_url"),
+        ("unsubscribe_url = 'https://e.org/\" onclick=\"x'", "unsubscribe_url"),
+        ('unsubscribe_url = "https://e.org/a b"', "unsubscribe_url"),
+        ("unsubscribe_url = '{{ unsub \"x\" }}'", "unsubscribe_url"),  # a tag with "
+    ],
+)
+def test_urls_written_into_every_email_are_checked(tmp_path, line, key):
+    message = config_error(tmp_path, line + "\n")
+    assert f"{key} must be an absolute http: or https:" in message
+
+
+def test_good_urls_are_accepted(tmp_path):
+    (tmp_path / "enews.toml").write_text(
+        'base_url = "https://example.org/news"\n'
+        'unsubscribe_url = "mailto:news@example.org?subject=Unsubscribe"\n'
+    )
+    settings = load_settings(tmp_path)
+    assert settings.base_url == "https://example.org/news"
+    assert settings.unsubscribe_url.startswith("mailto:")
+
+
 def test_broken_toml_names_the_path(tmp_path):
     message = config_error(tmp_path, 'name = "unterminated\n')
     assert message.startswith(f"{tmp_path / 'enews.toml'}: ")

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from enews.errors import ConfigError
 
@@ -137,6 +138,9 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
     unknown = set(sections) - {"order", "headings"}
     if unknown:
         raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
+    for key, schemes in _URL_KEYS.items():
+        if kwargs.get(key):
+            _check_url(kwargs[key], key, schemes, source)
     if "profile" in kwargs:
         from enews.profiles import get_profile
 
@@ -146,6 +150,41 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
         brand=brand,
         section_order=tuple(order),
         headings={**DEFAULT_HEADINGS, **headings},
+    )
+
+
+# URLs written into every email as they are: they must be absolute, of a
+# scheme an email may link to, and hold nothing that could end an attribute.
+# unsubscribe_url may instead be a merge tag of a service enews has no
+# profile for.
+_URL_KEYS = {
+    "base_url": ("http", "https"),
+    "unsubscribe_url": ("http", "https", "mailto"),
+}
+_NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
+_NOT_IN_TAG = re.compile(r"[\"<>\x00-\x1f\x7f]")
+
+
+def _check_url(value: str, key: str, schemes: tuple[str, ...], source: str) -> None:
+    from enews.links import is_merge_tag
+
+    if key == "unsubscribe_url" and is_merge_tag(value):
+        if not _NOT_IN_TAG.search(value):
+            return
+    elif is_absolute_url(value, schemes):
+        return
+    kinds = " or ".join(f"{s}:" for s in schemes)
+    raise ConfigError(f"{source}: {key} must be an absolute {kinds} URL")
+
+
+def is_absolute_url(value: str, schemes: tuple[str, ...]) -> bool:
+    """An absolute URL of one of ``schemes``, safe inside an HTML attribute."""
+    parts = urlsplit(value)
+    web = parts.scheme in ("http", "https")
+    return (
+        parts.scheme in schemes
+        and (parts.netloc != "" or not web)
+        and not _NOT_IN_URL.search(value)
     )
 
 

@@ -18,11 +18,16 @@ URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
 _MERGE_TAG = re.compile(r"\[\[enews:|\{\{|\*\||%[a-z_.]+%", re.IGNORECASE)
 
 
+def is_merge_tag(value: str) -> bool:
+    """True when ``value`` holds a mailing service's merge tag."""
+    return _MERGE_TAG.search(value) is not None
+
+
 def add_utm(
     url: str, *, source: str, campaign: str, content: str, medium: str = "email"
 ) -> str:
     """``url`` with utm_* parameters it does not already have."""
-    if _MERGE_TAG.search(url):
+    if is_merge_tag(url):
         return url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

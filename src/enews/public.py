@@ -20,7 +20,8 @@ import json
 import re
 from functools import lru_cache
 
-from enews.config import Settings
+from enews.config import Settings, is_absolute_url
+from enews.links import is_merge_tag
 from enews.profiles import PROFILES, Profile, get_profile
 
 
@@ -31,10 +32,13 @@ def public_page(
     was built for (named in its manifest.json; else the configured one)."""
     profile = _built_for(manifest, settings)
     text = page.decode("utf-8")
+    # The fallback word as the email has it (already HTML), else the setting.
     text = _first_name(profile).sub(
-        lambda m: html.escape(m["fallback"] or settings.greeting_fallback), text
+        lambda m: m["fallback"] or html.escape(settings.greeting_fallback), text
     )
     swaps = {profile.unsubscribe: unsubscribe_target(settings)}
+    if settings.unsubscribe_url and is_merge_tag(settings.unsubscribe_url):
+        swaps[settings.unsubscribe_url] = unsubscribe_target(settings)
     if profile.web_version:
         swaps[profile.web_version] = page_url
     for tag, value in swaps.items():
@@ -44,8 +48,9 @@ def public_page(
 
 def unsubscribe_target(settings: Settings) -> str:
     """Where "Unsubscribe" leads a reader who came from the web."""
-    if settings.unsubscribe_url:
-        return settings.unsubscribe_url
+    configured = settings.unsubscribe_url or ""
+    if is_absolute_url(configured, ("http", "https", "mailto")):
+        return configured  # (a merge tag there means nothing on the web)
     return f"mailto:{settings.sender_email}?subject=Unsubscribe"
 
 
