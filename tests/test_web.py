@@ -6,6 +6,7 @@ every POST here carries the token a page handed out, as a browser does.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import subprocess
@@ -187,6 +188,48 @@ def test_a_bad_month_filter_is_a_4xx_message(tab, issue):
     response = tab.get("/items?month=2020-13")
     assert response.status_code == 422
     assert "is not a month like 2020-10" in response.get_data(as_text=True)
+
+
+def test_a_big_month_is_listed_in_pages_that_keep_the_filters(tab, workspace):
+    from enews.web.items_views import PAGE
+
+    with workspace.transaction() as session:
+        for n in range(2 * PAGE + 30):  # several items share each date
+            kind = "News" if n % 3 else "Article"
+            day = f"2020-10-{n % 28 + 1:02}"
+            make_item(session, kind=kind, title=f"Item {n}", date=day)
+        make_item(session, title="Item in September", date="2020-09-30")
+    news = [n for n in range(2 * PAGE + 30) if n % 3]
+    url, seen, pages = "/items?month=2020-10&kind=News", [], 0
+    while url:
+        page = lxml_html.fromstring(tab.get(url).get_data(as_text=True))
+        rows = page.xpath("//table[contains(@class, 'items')]/tbody/tr")
+        assert 0 < len(rows) <= PAGE
+        seen += [row.xpath("string(td[3]/a)") for row in rows]
+        count = page.get_element_by_id("item-count").text_content()
+        assert count.startswith(f"{len(rows)} of {len(news)} items")
+        older = page.xpath("//a[@rel='next']/@href")
+        url = older[0] if older else None
+        if url:
+            assert "month=2020-10" in url and "kind=News" in url
+        pages += 1
+    assert pages == 2 and len(seen) == len(news)
+    # every News item once, newest first
+    with workspace.transaction() as session:
+        expected = session.scalars(
+            select(Item.title)
+            .where(Item.kind == "News", Item.published_on >= dt.date(2020, 10, 1))
+            .order_by(Item.published_on.desc(), Item.id.desc())
+        ).all()
+    assert seen == expected
+
+
+def test_a_bad_page_position_is_a_4xx_message(tab, issue):
+    response = tab.get("/items?month=2020-10&after=yesterday")
+    assert response.status_code == 422
+    assert "after: &#39;yesterday&#39; is not a page position" in response.get_data(
+        as_text=True
+    )
 
 
 ITEM = {

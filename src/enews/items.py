@@ -6,9 +6,10 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, fields
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import Select, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -19,6 +20,8 @@ from enews.models import Item
 from enews.richtext import clean_summary
 
 MAX_TITLE = 300
+# A page of a listing ends at this (date, id); the next starts after it.
+Cursor = tuple[dt.date, int]
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACE = re.compile(r"\s")
 MAX_KIND = 40
@@ -238,9 +241,55 @@ def find_items(
     kind: str | None = None,
     text: str | None = None,
     limit: int | None = None,
+    after: Cursor | None = None,
 ) -> list[Item]:
-    """Items newest first, filtered by month (YYYY-MM), kind and a word."""
-    query = select(Item).order_by(Item.published_on.desc(), Item.id.desc())
+    """Items newest first, filtered by month (YYYY-MM), kind and a word.
+
+    ``after`` (the date and id of the last item of a page) gives the next
+    page: a keyset, so a page deep into a big month costs what the first
+    one does.
+    """
+    query = _filtered(select(Item), month=month, kind=kind, text=text)
+    query = query.order_by(Item.published_on.desc(), Item.id.desc())
+    if after is not None:
+        query = query.where(tuple_(Item.published_on, Item.id) < tuple_(*after))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_items(
+    session: Session,
+    *,
+    month: str | None = None,
+    kind: str | None = None,
+    text: str | None = None,
+) -> int:
+    """How many items ``find_items`` would give without a limit."""
+    query = _filtered(select(func.count(Item.id)), month=month, kind=kind, text=text)
+    return session.scalar(query) or 0
+
+
+def cursor_after(item: Item) -> str:
+    """Where the page after ``item`` starts, as text for a link: ``2020-10-05.12``."""
+    return f"{item.published_on.isoformat()}.{item.id}"
+
+
+def parse_cursor(text: str) -> Cursor:
+    """The (date, id) of a ``cursor_after`` text."""
+    day, _, number = text.partition(".")
+    try:
+        cursor = dt.date.fromisoformat(day), int(number)
+    except ValueError:
+        cursor = None
+    if cursor is None or cursor[1] < 1 or not number.isdigit():
+        raise ValidationError("after", f"{text!r} is not a page position")
+    return cursor
+
+
+def _filtered(
+    query: Select[Any], *, month: str | None, kind: str | None, text: str | None
+) -> Select[Any]:
     if month:
         start, end = month_bounds(month)
         query = query.where(Item.published_on >= start, Item.published_on < end)
@@ -254,9 +303,7 @@ def find_items(
                 fold(func.coalesce(Item.summary, "")).like(pattern, escape="\\"),
             )
         )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    return query
 
 
 def _escape_like(text: str) -> str:

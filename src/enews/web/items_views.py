@@ -26,9 +26,12 @@ from enews.items import (
     FORM_FIELDS,
     add_item,
     check_form,
+    count_items,
+    cursor_after,
     delete_item,
     find_items,
     get_item,
+    parse_cursor,
     update_item,
 )
 from enews.models import Item
@@ -37,25 +40,35 @@ from enews.web.state import state
 
 blueprint = Blueprint("items", __name__)
 SHOWN_PROBLEMS = 50
+PAGE = 200  # items per page of the list: a big month stays quick to show
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
 @blueprint.get("/items")
 def index() -> Any:
     filters = {name: request.args.get(name, "").strip() for name in ("kind", "q")}
+    after = request.args.get("after", "").strip()
     with transaction() as session:
         month = request.args.get("month", "").strip() or _latest_month(session)
         month = parse_month(month) if month else None
+        where = {"month": month, "kind": filters["kind"], "text": filters["q"]}
+        where = {key: value or None for key, value in where.items()}
         items = find_items(
             session,
-            month=month,
-            kind=filters["kind"] or None,
-            text=filters["q"] or None,
+            limit=PAGE + 1,  # one more tells whether a next page exists
+            after=parse_cursor(after) if after else None,
+            **where,
         )
+        total = count_items(session, **where)
         kinds = _kinds(session)
+    more = len(items) > PAGE
+    items = items[:PAGE]
     return render_template(
         "items.html",
         items=items,
+        total=total,
+        paged=bool(after),
+        next_after=cursor_after(items[-1]) if more else None,
         month=month or "",
         month_label=month_name(month) if month else "",
         filters=filters,
