@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import enews.cli.archive_cmd  # registers `enews archive` on the group
 from enews.archive import ArchiveResult, build_archive
 from enews.cli import cli
+from enews.config import Settings
 from enews.errors import NotFoundError, TemplateError, ValidationError
 from enews.export import build_issue, write_bundle
 from enews.models import Issue
@@ -55,11 +56,14 @@ def add_issue(
 
 
 def archive(
-    session: Session, ws: Workspace, base_url: str | None = None
+    session: Session,
+    ws: Workspace,
+    base_url: str | None = None,
+    settings: Settings | None = None,
 ) -> ArchiveResult:
     return build_archive(
         session,
-        settings=ws.settings,
+        settings=settings or ws.settings,
         workspace=ws.root,
         out_dir=ws.root / "archive",
         base_url=base_url,
@@ -165,10 +169,7 @@ def test_a_configured_unsubscribe_page_is_the_public_unsubscribe_link(
     settings = dataclasses.replace(
         workspace.settings, unsubscribe_url="https://e.org/leave?list=1&x=2"
     )
-    build_archive(
-        session, settings=settings, workspace=workspace.root,
-        out_dir=workspace.root / "archive", base_url=None,
-    )  # fmt: skip
+    archive(session, workspace, settings=settings)
     page = (workspace.root / "archive" / "2020-10" / "index.html").read_text()
     (href,) = lxml.html.fromstring(page).xpath("//a[.='Unsubscribe']/@href")
     assert href == "https://e.org/leave?list=1&x=2"
@@ -183,10 +184,7 @@ def test_an_unsubscribe_merge_tag_in_the_settings_stays_out_of_the_page(
     bundle = build_issue(session, issue.slug, settings=settings, workspace=None)
     write_bundle(bundle, workspace.issues_dir)
     assert 'href="%unsub%"' in bundle.html
-    build_archive(
-        session, settings=settings, workspace=workspace.root,
-        out_dir=workspace.root / "archive", base_url=None,
-    )  # fmt: skip
+    archive(session, workspace, settings=settings)
     page = (workspace.root / "archive" / "2020-10" / "index.html").read_text()
     (href,) = lxml.html.fromstring(page).xpath("//a[.='Unsubscribe']/@href")
     assert href == "mailto:news@example.org?subject=Unsubscribe"
