@@ -29,8 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from enews import db, dumpfile, safefiles
-from enews.dumpfile import Row, TableRows
+from enews import db, dumpfile, dumprows, safefiles
+from enews.dumpfile import TableRows
+from enews.dumprows import Row
 from enews.errors import ConflictError, DatabaseError, DumpError
 
 BATCH = 1000  # rows per fetch, per insert, per progress report
@@ -135,7 +136,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 def read_rows(conn: Connection, table: Table) -> Iterator[Row]:
     """The rows of ``table`` by primary key, as JSON-ready dicts, streamed."""
-    encode = dumpfile.row_encoder(table)
+    encode = dumprows.row_encoder(table)
     query = select(table).order_by(*table.primary_key.columns)
     result = conn.execute(query, execution_options={"yield_per": BATCH})
     for row in result:
@@ -272,7 +273,7 @@ def _insert(
     progress: Progress | None,
 ) -> int:
     # Every row is checked by the dump format first: a bad one is named.
-    decode, statement = dumpfile.row_decoder(table, name), insert(table)
+    decode, statement = dumprows.row_decoder(table, name), insert(table)
     batch: list[Row] = []
     count = 0
     for count, row in enumerate(rows, 1):

@@ -1,0 +1,153 @@
+"""The rows of a dump: database values <-> JSON values, the same on every
+backend (see ``dumpfile`` for the file around them).
+
+Dates and times become ISO 8601 strings, times in UTC. Reading back, every
+value is checked against its column's type and length, so a bad row is
+named before the database sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table
+
+from enews.errors import DumpError
+
+Row = dict[str, Any]
+
+
+# ----------------------------------------------------------- values -> JSON
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _encode_datetime(value: dt.datetime | None, *, aware: bool) -> str | None:
+    # SQLite hands back naive times (stored in UTC), PostgreSQL aware ones in
+    # the session's zone: both become the same UTC string.
+    if value is None:
+        return None
+    if aware:
+        value = _utc(value)
+    return value.isoformat()
+
+
+def _encode_date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return partial(_encode_datetime, aware=bool(kind.timezone))
+    if isinstance(kind, Date):
+        return _encode_date
+    return _plain
+
+
+def row_encoder(table: Table) -> Callable[[Sequence[Any]], Row]:
+    """Turns a database row of ``table`` (values in column order) into the
+    JSON-ready dict a dump holds, the same on every backend."""
+    encoders = [(column.key, _encoder(column)) for column in table.columns]
+
+    def encode(values: Sequence[Any]) -> Row:
+        return {
+            key: encode(value)
+            for (key, encode), value in zip(encoders, values, strict=True)
+        }
+
+    return encode
+
+
+# ----------------------------------------------------------- JSON -> values
+
+
+def _parse_datetime(value: Any, *, aware: bool) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time")
+    parsed = dt.datetime.fromisoformat(value)
+    # SQLite stores the wall time it is given: hand it UTC, as the app does.
+    return _utc(parsed) if aware else parsed
+
+
+def _parse_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
+    return dt.date.fromisoformat(value)
+
+
+def _parse_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _parse_int(value: Any) -> int:
+    if type(value) is not int:
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _parse_text(value: Any, *, limit: int | None) -> str:
+    # SQLite would store anything; refuse here what PostgreSQL would refuse.
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"is longer than {limit} characters")
+    return value
+
+
+def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return partial(_parse_datetime, aware=bool(kind.timezone))
+    if isinstance(kind, Date):
+        return _parse_date
+    if isinstance(kind, Boolean):
+        return _parse_bool
+    if isinstance(kind, Integer):
+        return _parse_int
+    if isinstance(kind, String):
+        return partial(_parse_text, limit=kind.length)
+    return _plain
+
+
+def row_decoder(table: Table, where: str) -> Callable[[Any, int], Row]:
+    """Checks a dumped row of ``table`` against its columns and types its
+    values, so a bad row is named (``where``, table, row number) before the
+    database sees it. Returns ``decode(row, number)``."""
+    columns = [(c.key, c.nullable, _decoder(c)) for c in table.columns]
+    names = {key for key, _, _ in columns}
+
+    def decode(row: Any, number: int) -> Row:
+        at = f"{where}: table {table.name}, row {number}"
+        if not isinstance(row, dict):
+            raise DumpError(f"{at}: not a JSON object")
+        unknown = sorted(set(row) - names)
+        if unknown:
+            raise DumpError(f"{at}: unknown column {unknown[0]!r}")
+        values: Row = {}
+        for key, nullable, parse in columns:
+            if key not in row:
+                raise DumpError(f"{at}: missing column {key!r}")
+            value = row[key]
+            if value is None and not nullable:
+                raise DumpError(f"{at}: {key} cannot be null")
+            try:
+                values[key] = None if value is None else parse(value)
+            except ValueError as exc:
+                raise DumpError(f"{at}: {key} {exc}") from exc
+        return values
+
+    return decode
