@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from enews.errors import ConfigError
+from enews.links import is_merge_tag
 
 CONFIG_FILE = "enews.toml"
 PACKAGED_TEMPLATES = Path(__file__).with_name("templates")
@@ -166,15 +167,14 @@ _NOT_IN_TAG = re.compile(r"[\"<>\x00-\x1f\x7f]")
 
 
 def _check_url(value: str, key: str, schemes: tuple[str, ...], source: str) -> None:
-    from enews.links import is_merge_tag
-
-    if key == "unsubscribe_url" and is_merge_tag(value):
-        if not _NOT_IN_TAG.search(value):
-            return
-    elif is_absolute_url(value, schemes):
+    tags = key == "unsubscribe_url"
+    if is_absolute_url(value, schemes) or (
+        tags and is_merge_tag(value) and not _NOT_IN_TAG.search(value)
+    ):
         return
     kinds = " or ".join(f"{s}:" for s in schemes)
-    raise ConfigError(f"{source}: {key} must be an absolute {kinds} URL")
+    also = " or a merge tag without quotes" if tags else ""
+    raise ConfigError(f"{source}: {key} must be an absolute {kinds} URL{also}")
 
 
 def is_absolute_url(value: str, schemes: tuple[str, ...]) -> bool:

@@ -116,10 +116,10 @@ def quoted_printable(data: bytes) -> bytes:
     ``data`` is a line end: a bare CR is not allowed in SMTP bodies).
 
     binascii.b2a_qp does the same byte by byte; escaping with bytes.replace
-    takes half its time on the mostly-ASCII HTML of an email (where both
-    give the same bytes). Text with many different non-ASCII bytes (Greek,
-    Chinese) goes to b2a_qp, which is faster there. Tests decode the result
-    with binascii and with the email package.
+    takes half its time on the mostly-ASCII HTML of an email (and gave the
+    same bytes for the packaged template's). Text with many different
+    non-ASCII bytes (Greek, Chinese) goes to b2a_qp, which is faster there.
+    Tests decode the result with binascii and with the email package.
     """
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     unsafe = set(data.translate(None, _LITERAL))
