@@ -36,6 +36,7 @@ from enews.assemble import set_fields
 from enews.errors import EnewsError
 from enews.export import HTML_FILE, Bundle, build_issue, read_bundle, write_bundle
 from enews.models import Item
+from enews.public import public_page
 from tests.factories import make_issue, make_item
 
 SLUG = "2020-10"
@@ -410,7 +411,14 @@ def test_a_staging_folder_left_over_is_never_a_bundle(workspace, tmp_path):
         )
     assert result.issues == (SLUG,)
     page = tmp_path / "archive" / SLUG / "index.html"
-    assert page.read_bytes() == first.files()["index.html"]
+    files = first.files()  # bundle A's page, merge tags made public
+    expected = public_page(
+        files["index.html"],
+        manifest=files["manifest.json"],
+        settings=workspace.settings,
+        page_url="index.html",
+    )
+    assert page.read_bytes() == expected
     assert not [p for p in (tmp_path / "archive").rglob(".*")]
     write_bundle(second, issues)
     assert leftovers(issues) == []
