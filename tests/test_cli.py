@@ -221,6 +221,24 @@ def test_item_list_filters_and_order(run: Run, initialised: Path):
     assert data(run("item", "list", "--month", "2021-01", "--json")) == []
 
 
+def test_item_list_pages_with_limit_and_after(run: Run, initialised: Path):
+    for n in range(7):  # two items a day: the id breaks the tie
+        add(run, title=f"Item {n}", date=f"2020-10-{n // 2 + 1:02}")
+    everything = [i["id"] for i in data(run("item", "list", "--json"))]
+    seen, after, pages = [], [], 0
+    while True:
+        page = ok(run("item", "list", "--limit", "3", "--json", *after))
+        seen += [i["id"] for i in json.loads(page.stdout)]
+        pages += 1
+        if not page.stderr:
+            break
+        (hint,) = page.stderr.splitlines()
+        assert hint.startswith("more items: --after ")
+        after = hint.removeprefix("more items: ").split()
+    assert pages == 3 and seen == everything
+    one_line_error(run("item", "list", "--after", "soon"), "after", "page position")
+
+
 def test_item_list_q_finds_non_ascii_capitals(run: Run, initialised: Path):
     item = add(run, title="Interview: Zoë Ólafsdóttir on energy co-ops")
     found = data(run("item", "list", "-q", "Ólafsdóttir", "--json"))

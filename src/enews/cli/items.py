@@ -102,6 +102,11 @@ def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None
 @click.option("-q", "--text", help="Only items whose title or summary contains this.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many items.")
 @click.option(
+    "--after",
+    metavar="DATE.ID",
+    help="Start after this item (the position a --limit list prints on stderr).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
@@ -117,32 +122,51 @@ def item_list(
     kind: str | None,
     text: str | None,
     limit: int | None,
+    after: str | None,
     fmt: str,
     as_json: bool,
 ) -> None:
     """List items, newest first; or export them as CSV or JSON.
+
+    With --limit, a list cut short ends with the position to go on from, on
+    stderr: pass it to --after for the next page.
 
     \b
     Example:
       enews item list --month 2020-10 --kind News
       enews item list -q housing --json
       enews item list --format csv > items.csv   # enews import items.csv
+      enews item list --limit 50 --after 2020-10-05.123
     """
     from enews.dates import parse_month
-    from enews.items import find_items
+    from enews.items import cursor_after, find_items, parse_cursor
 
     month = parse_month(month) if month else None
+    start = parse_cursor(after) if after else None
     with workspace(ctx).transaction() as session:
-        rows = [
-            item_dict(i)
-            for i in find_items(session, month=month, kind=kind, text=text, limit=limit)
-        ]
+        found = find_items(
+            session,
+            month=month,
+            kind=kind,
+            text=text,
+            limit=limit + 1 if limit else None,  # one more: is there a next page?
+            after=start,
+        )
+        more = limit is not None and len(found) > limit
+        found = found[:limit]
+        rows = [item_dict(i) for i in found]
+        next_after = cursor_after(found[-1]) if more else None
     if as_json or fmt == "json":
         print_json(rows)
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         _write_csv(rows)
-        return
+    else:
+        _write_table(rows)
+    if next_after:
+        click.echo(f"more items: --after {next_after}", err=True)
+
+
+def _write_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
         click.echo(f"{row['id']:>5}  {row['date']}  {row['kind']:<10}  {title}")
