@@ -36,9 +36,10 @@ def public_page(
     text = _first_name(profile).sub(
         lambda m: m["fallback"] or html.escape(settings.greeting_fallback), text
     )
-    swaps = {profile.unsubscribe: unsubscribe_target(settings)}
+    leave = unsubscribe_target(settings)
+    swaps = {profile.unsubscribe: leave}
     if settings.unsubscribe_url and is_merge_tag(settings.unsubscribe_url):
-        swaps[settings.unsubscribe_url] = unsubscribe_target(settings)
+        swaps[settings.unsubscribe_url] = leave  # the build wrote this tag instead
     if profile.web_version:
         swaps[profile.web_version] = page_url
     for tag, value in swaps.items():
