@@ -28,14 +28,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from enews.assemble import draft_issue, set_fields
-from enews.compiler import compile_mjml
+from enews.compose.issues import draft_issue, set_fields
+from enews.compose.items import add_item, make_draft
+from enews.compose.view import load_issue_view
 from enews.config import Settings
-from enews.export import build_issue
-from enews.inliner import inline_css
-from enews.items import add_item, make_draft
-from enews.render import render_mjml, render_text, template_dirs
-from enews.view import load_issue_view
+from enews.publish.build import build_issue
+from enews.render.compiler import compile_mjml
+from enews.render.inliner import inline_css
+from enews.render.templates import render_mjml, render_text, template_dirs
 from enews.workspace import Workspace, init_workspace
 from node_reference import paired_reference, run_reference
 

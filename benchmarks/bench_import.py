@@ -97,8 +97,8 @@ def bench_imports(rows: int) -> None:
 def fill(url: str, count: int) -> None:
     from sqlalchemy import insert
 
-    from enews import db
-    from enews.models import Item
+    from enews.store import db
+    from enews.store.models import Item
 
     engine = db.make_engine(url)
     db.ensure_schema(engine)
@@ -116,10 +116,10 @@ def fill(url: str, count: int) -> None:
 def bench_select(count: int, runs: int = 50) -> None:
     from sqlalchemy import select
 
-    from enews import db
+    from enews.compose.items import find_items
     from enews.dates import month_bounds
-    from enews.items import find_items
-    from enews.models import Item
+    from enews.store import db
+    from enews.store.models import Item
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/big.sqlite"

@@ -31,10 +31,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from enews import db
+from enews.compose.items import find_items
 from enews.dates import month_bounds
-from enews.items import find_items
-from enews.models import Item
+from enews.store import db
+from enews.store.models import Item
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.pgserver import PgServer, available

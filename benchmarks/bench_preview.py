@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench_build import fill
-from enews.assemble import get_issue
+from enews.compose.issues import get_issue
 from enews.web import create_app
 from enews.workspace import Workspace, init_workspace
 

@@ -56,7 +56,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench_build import fill
-from enews import db, users
+from enews.store import accounts as users
+from enews.store import db
 from enews.web import create_app
 from enews.workspace import Workspace, init_workspace
 

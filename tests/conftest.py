@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from enews import db
 from enews.config import Settings
+from enews.store import db
 from enews.workspace import Workspace, init_workspace
 from tests import pgserver
 from tests.pgserver import PgServer

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from enews.assemble import draft_issue
-from enews.items import add_item, make_draft
-from enews.models import Issue, Item
+from enews.compose.issues import draft_issue
+from enews.compose.items import add_item, make_draft
+from enews.store.models import Issue, Item
 
 _counter = itertools.count(1)
 

@@ -14,14 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
-import enews.cli.archive_cmd  # registers `enews archive` on the group
-from enews.archive import ArchiveResult, build_archive
+import enews.cli.archive_cmds  # registers `enews archive` on the group
 from enews.cli import cli
 from enews.config import Settings
 from enews.errors import NotFoundError, TemplateError, ValidationError
-from enews.export import build_issue, write_bundle
-from enews.models import Issue
 from enews.profiles import PROFILES
+from enews.publish.archive import ArchiveResult, build_archive
+from enews.publish.build import build_issue, write_bundle
+from enews.store.models import Issue
 from enews.workspace import Workspace
 from tests.factories import make_issue, make_item
 

@@ -1,4 +1,4 @@
-"""Drafting issues and arranging their items (enews.assemble)."""
+"""Drafting issues and arranging their items (enews.compose.issues)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
 
-from enews.assemble import (
+from enews.compose.issues import (
     add_to_issue,
     get_issue,
     list_issues,
@@ -18,9 +18,9 @@ from enews.assemble import (
     set_featured,
     set_fields,
 )
+from enews.compose.items import delete_item
 from enews.config import Settings
 from enews.errors import ConflictError, NotFoundError, ValidationError
-from enews.items import delete_item
 from tests.factories import make_issue, make_item
 
 
@@ -484,7 +484,7 @@ def test_stale_reorder_from_second_session_fails(workspace, session, items):
 
 
 def test_the_view_carries_every_field_of_an_item(session):
-    from enews.view import load_issue_view
+    from enews.compose.view import load_issue_view
 
     item = make_item(
         session,
@@ -511,7 +511,7 @@ def test_the_view_carries_every_field_of_an_item(session):
 
 
 def test_the_view_sees_changes_not_yet_flushed(session, items, three_news):
-    from enews.view import load_issue_view
+    from enews.compose.view import load_issue_view
 
     entry = next(e for e in three_news.entries if e.item_id == items.september.id)
     entry.featured = True  # no flush: the view's queries must flush it first

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from enews.config import Settings
-from enews.export import build_issue, write_bundle
+from enews.publish.build import build_issue, write_bundle
 from tests.chromium import launch, needs_chromium
 from tests.factories import make_issue, make_item
 

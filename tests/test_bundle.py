@@ -10,8 +10,8 @@ import pytest
 
 from enews.config import Settings, settings_from_dict
 from enews.errors import ConfigError, ValidationError
-from enews.export import build_issue, write_bundle
 from enews.profiles import PROFILES
+from enews.publish.build import build_issue, write_bundle
 from tests.factories import make_issue, make_item
 
 
@@ -117,7 +117,7 @@ def test_bad_sender_address_is_a_config_error(session, issue):
 def test_zip_holds_the_bundle_and_is_deterministic(session, issue, tmp_path):
     import zipfile
 
-    from enews.export import write_zip
+    from enews.publish.build import write_zip
 
     bundle = build(session)
     path = write_zip(bundle, tmp_path)

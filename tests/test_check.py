@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import enews.cli.check_cmd  # noqa: F401  (registers `enews check` on cli)
-from enews.check import Check, Report, check_issue, format_report
+import enews.cli.check_cmds  # noqa: F401  (registers `enews check` on cli)
 from enews.cli import cli
-from enews.demo import DEMO_SLUG, load_demo
-from enews.export import build_issue
+from enews.compose.demo import DEMO_SLUG, load_demo
+from enews.publish.build import build_issue
+from enews.publish.check import Check, Report, check_issue, format_report
 from enews.workspace import Workspace, init_workspace
 
 KB = 1024

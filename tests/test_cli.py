@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from enews.cli import cli
-from enews.db import head_revision
+from enews.store.db import head_revision
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ITEMS = json.loads(

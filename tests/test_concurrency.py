@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from enews.assemble import get_issue, set_fields
+from enews.compose.issues import get_issue, set_fields
 from enews.errors import ConflictError
-from enews.models import Item
+from enews.store.models import Item
 from tests.factories import make_issue, make_item
 
 
@@ -64,8 +64,8 @@ def test_two_imports_of_the_same_source_at_once_make_no_duplicates(
 
 def test_an_import_skips_rows_stored_meanwhile_and_counts_them(workspace):
     """The upsert: a row that appeared after the import looked is not doubled."""
-    from enews.importer import ImportReport, _apply_batch, _Valid
-    from enews.items import make_draft
+    from enews.collect.importer import ImportReport, _apply_batch, _Valid
+    from enews.compose.items import make_draft
 
     draft = make_draft(kind="News", title="Raced", date="2020-10-05")
     record = _Valid("feed.csv:2", draft, ("title", "raced", "2020-10-05"))
@@ -75,7 +75,7 @@ def test_an_import_skips_rows_stored_meanwhile_and_counts_them(workspace):
     with workspace.sessions()() as session:
         # Look before the other writer commits, insert after: simulated by
         # hiding the stored row from the lookup.
-        import enews.importer as importer
+        import enews.collect.importer as importer
 
         original = importer._stored_matches
         importer._stored_matches = lambda *_: {}
@@ -113,8 +113,8 @@ def test_a_cli_conflict_is_one_line(workspace, monkeypatch):
     """`enews issue set` losing the race prints one line and exits 1."""
     from click.testing import CliRunner
 
-    from enews import assemble
     from enews.cli import cli
+    from enews.compose import issues as assemble
 
     with workspace.transaction() as session:
         make_item(session)
@@ -221,7 +221,7 @@ def test_commands_started_at_once_on_a_new_workspace_all_succeed(tmp_path):
 def test_losing_the_race_to_create_the_schema_is_not_an_error(tmp_path, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from enews import db
+    from enews.store import db
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
     real_upgrade = db.upgrade

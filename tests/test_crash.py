@@ -31,12 +31,18 @@ import pytest
 from sqlalchemy import func, select, text
 
 import enews.safefiles as safefiles
-from enews.archive import build_archive
-from enews.assemble import set_fields
+from enews.compose.issues import set_fields
 from enews.errors import EnewsError
-from enews.export import HTML_FILE, Bundle, build_issue, read_bundle, write_bundle
-from enews.models import Item
-from enews.public import public_page
+from enews.publish.archive import build_archive
+from enews.publish.build import (
+    HTML_FILE,
+    Bundle,
+    build_issue,
+    read_bundle,
+    write_bundle,
+)
+from enews.publish.public import public_page
+from enews.store.models import Item
 from tests.factories import make_issue, make_item
 
 SLUG = "2020-10"

@@ -1,4 +1,4 @@
-"""Engine, pragmas and schema checks (enews.db), on real SQLite files."""
+"""Engine, pragmas and schema checks (enews.store.db), on real SQLite files."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, String, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from enews import db
 from enews.errors import DatabaseError
-from enews.models import Base
+from enews.store import db
+from enews.store.models import Base
 
 
 @pytest.fixture

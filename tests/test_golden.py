@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from enews.assemble import get_issue, move_in_issue, set_featured, set_fields
+from enews.compose.issues import get_issue, move_in_issue, set_featured, set_fields
 from enews.config import Settings
-from enews.export import build_issue, write_bundle
 from enews.profiles import PROFILES
+from enews.publish.build import build_issue, write_bundle
 from tests.factories import make_issue, make_item
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from enews.collect import detect_format, read_records
 from enews.collect.csv_source import read_csv
+from enews.collect.importer import ImportReport, import_records
 from enews.collect.json_source import read_json
 from enews.collect.records import SourceError
-from enews.importer import ImportReport, import_records
-from enews.models import Item
+from enews.store.models import Item
 
 DATA = Path(__file__).parent / "data"
 

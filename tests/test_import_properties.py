@@ -12,10 +12,10 @@ from sqlalchemy import delete
 
 from enews.cli import cli
 from enews.collect import read_records
+from enews.collect.importer import ImportReport, import_records
 from enews.collect.records import SourceError
-from enews.importer import ImportReport, import_records
-from enews.items import add_item, make_draft, title_key
-from enews.models import Item
+from enews.compose.items import add_item, make_draft, title_key
+from enews.store.models import Item
 from enews.workspace import Workspace, init_workspace
 
 TEXT = st.text(

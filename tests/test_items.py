@@ -1,4 +1,4 @@
-"""Adding, changing, deleting and finding items (enews.items)."""
+"""Adding, changing, deleting and finding items (enews.compose.items)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from enews.assemble import get_issue
-from enews.errors import ConflictError, NotFoundError, ValidationError
-from enews.items import (
+from enews.compose.issues import get_issue
+from enews.compose.items import (
     add_item,
     delete_item,
     find_items,
@@ -18,7 +17,8 @@ from enews.items import (
     make_draft,
     update_item,
 )
-from enews.models import Issue, IssueItem, Item
+from enews.errors import ConflictError, NotFoundError, ValidationError
+from enews.store.models import Issue, IssueItem, Item
 from tests.factories import item_values, make_issue, make_item
 
 BAD_LINKS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from enews.config import Brand, Settings
-from enews.export import build_issue
-from enews.links import absolutize, add_utm
+from enews.publish.build import build_issue
+from enews.render.links import absolutize, add_utm
 from tests.factories import make_issue, make_item
 
 UTM = {"source": "coop", "campaign": "2020-10", "content": "item-5"}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enews.message import quoted_printable
+from enews.publish.message import quoted_printable
 
 # What an encoded line may hold: printable ASCII, tabs and =XX escapes.
 _ENCODED_LINE = re.compile(rb"(?:[\t\x20-\x3c\x3e-\x7e]|=[0-9A-F]{2})*=?")
@@ -84,7 +84,7 @@ def test_eml_has_no_bare_carriage_return():
     import datetime as dt
 
     from enews.config import Settings
-    from enews.message import make_eml
+    from enews.publish.message import make_eml
 
     eml = make_eml(
         html="<p>a\rb</p>",

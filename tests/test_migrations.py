@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from enews import db
 from enews.errors import DatabaseError
-from enews.models import Base
+from enews.store import db
+from enews.store.models import Base
 
 
 @pytest.fixture

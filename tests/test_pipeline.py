@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from enews.compiler import compile_mjml
 from enews.config import Settings
 from enews.errors import CompileError, TemplateError
-from enews.export import build_from_view, build_issue, write_bundle
-from enews.inliner import inline_css
-from enews.view import IssueView, ItemView, SectionView
+from enews.publish.build import build_from_view, build_issue, write_bundle
+from enews.render.compiler import compile_mjml
+from enews.render.inliner import inline_css
+from enews.render.view import IssueView, ItemView, SectionView
 from tests.factories import make_issue, make_item
 
 MERGE_TAGS = [
@@ -201,7 +201,7 @@ def test_wrap_matches_textwrap_for_prose():
     import random
     import textwrap
 
-    from enews.render import wrap
+    from enews.render.templates import wrap
 
     rng = random.Random(7)
     words = ["a", "co-op", "cooperative", "members,", "é", "https://e.org/" + "x" * 90]
@@ -256,7 +256,7 @@ def test_cli_start_up_imports_no_heavy_modules():
     ],
 )
 def test_default_subject(title, expected):
-    from enews.view import default_subject
+    from enews.render.view import default_subject
 
     assert default_subject(title, "October 2020") == expected
 
@@ -306,8 +306,8 @@ def styles_under_rich(html: str) -> list[tuple[str, str | None]]:
 def test_rich_only_inlining_styles_what_whole_document_premailer_styles():
     """The fast path (premailer on the summaries alone) puts the same inline
     styles on the same elements as premailer on the whole email."""
-    from enews.inliner import _inline_document
-    from enews.render import render_mjml, template_dirs
+    from enews.render.inliner import _inline_document
+    from enews.render.templates import render_mjml, template_dirs
 
     settings = Settings()
     raw = compile_mjml(
@@ -333,7 +333,7 @@ def test_rich_only_inlining_styles_what_whole_document_premailer_styles():
     ],
 )
 def test_only_rules_scoped_to_rich_take_the_fast_path(css, fast):
-    from enews.inliner import _only_rich_rules
+    from enews.render.inliner import _only_rich_rules
 
     assert _only_rich_rules(css) is fast
 

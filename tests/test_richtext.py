@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from enews.config import Settings
 from enews.errors import ValidationError
-from enews.export import build_issue
-from enews.richtext import (
+from enews.publish.build import build_issue
+from enews.render.richtext import (
     MAX_SUMMARY,
     clean_summary,
     guess_format,

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import check_password_hash
 
-from enews import users
 from enews.cli import cli
 from enews.errors import ConflictError, ValidationError
-from enews.models import User
+from enews.store import accounts as users
+from enews.store.models import User
 from enews.web import create_app
 from tests.test_web import Browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enews.config import ConfigError, load_settings
-from enews.export import build_issue
+from enews.publish.build import build_issue
 from tests.factories import make_issue, make_item
 
 

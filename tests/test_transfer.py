@@ -20,12 +20,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select, text
 
-from enews import db, dumpfile, transfer
-from enews.assemble import move_in_issue, set_featured, set_fields
 from enews.cli import cli
+from enews.compose.issues import move_in_issue, set_featured, set_fields
 from enews.errors import ConflictError, DatabaseError, DumpError
-from enews.export import build_issue
-from enews.models import Issue, Item, SigninFailure, User
+from enews.publish.build import build_issue
+from enews.store import db, dumpfile, transfer
+from enews.store.models import Issue, Item, SigninFailure, User
 from enews.workspace import Workspace
 from tests.factories import make_issue, make_item
 

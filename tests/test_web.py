@@ -19,11 +19,11 @@ import pytest
 from lxml import html as lxml_html  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 
-from enews.assemble import get_issue, ordered_sections
+from enews.compose.issues import get_issue, ordered_sections
 from enews.config import Settings
-from enews.export import build_issue
-from enews.models import Issue, Item
-from enews.render import PACKAGED_TEMPLATES
+from enews.publish.build import build_issue
+from enews.render.templates import PACKAGED_TEMPLATES
+from enews.store.models import Issue, Item
 from enews.web import create_app
 from enews.web.preview import force_dark
 from tests.factories import make_issue, make_item

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from enews.assemble import get_issue, ordered_sections
+from enews.compose.issues import get_issue, ordered_sections
 from enews.config import load_settings
-from enews.export import build_issue
-from enews.render import PACKAGED_TEMPLATES
+from enews.publish.build import build_issue
+from enews.render.templates import PACKAGED_TEMPLATES
 from enews.web import create_app
 from enews.web.app import LOOPBACK_HOSTS
 from enews.workspace import Workspace
@@ -352,7 +352,7 @@ def test_item_text_is_escaped_in_composer_and_preview(page, server, workspace):
 def test_signed_in_the_sandboxed_preview_still_loads(page, server, issue):
     """Once the workspace has an account: the sign-in page first, then the
     composer, and the sandboxed iframe's request carries the session."""
-    from enews.users import add_user
+    from enews.store.accounts import add_user
 
     with server.ws.transaction() as session:
         add_user(session, "amy", "a long password")

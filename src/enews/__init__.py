@@ -16,17 +16,17 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Bundle": "enews.export",
-    "build_issue": "enews.export",
-    "build_from_view": "enews.export",
-    "write_bundle": "enews.export",
+    "Bundle": "enews.publish.build",
+    "build_issue": "enews.publish.build",
+    "build_from_view": "enews.publish.build",
+    "write_bundle": "enews.publish.build",
     "Settings": "enews.config",
     "load_settings": "enews.config",
     "Workspace": "enews.workspace",
     "EnewsError": "enews.errors",
-    "Item": "enews.models",
-    "Issue": "enews.models",
-    "IssueItem": "enews.models",
+    "Item": "enews.store.models",
+    "Issue": "enews.store.models",
+    "IssueItem": "enews.store.models",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from enews.errors import ConfigError
-from enews.links import is_merge_tag
+from enews.render.links import is_merge_tag
 
 CONFIG_FILE = "enews.toml"
 PACKAGED_TEMPLATES = Path(__file__).with_name("templates")

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from enews import db
 from enews.config import CONFIG_FILE, Settings, load_settings
 from enews.errors import WorkspaceError
+from enews.store import db
 
 ISSUES_DIR = "issues"
 TEMPLATES_DIR = "templates"

@@ -12,10 +12,10 @@ from typing import BinaryIO, TextIO
 
 import click
 
-from enews.cli import cli, fail, print_json, workspace
+from enews.cli.common import fail, print_json, workspace
 
 
-@cli.group("db")
+@click.group("db")
 def db_group() -> None:
     """Inspect and upgrade the database schema; dump, load or copy all data.
 
@@ -38,7 +38,7 @@ def db_upgrade(ctx: click.Context) -> None:
       enews db upgrade
       enews --db sqlite:///team.sqlite db upgrade
     """
-    from enews import db
+    from enews.store import db
 
     ws = workspace(ctx)
     before, after = db.upgrade(ws.engine)
@@ -56,7 +56,7 @@ def db_current(ctx: click.Context) -> None:
     Example:
       enews db current
     """
-    from enews import db
+    from enews.store import db
 
     ws = workspace(ctx)
     current = db.current_revision(ws.engine)
@@ -96,8 +96,8 @@ def _summary(counts: dict[str, int]) -> str:
 
 def _ready_workspace_db(ctx: click.Context) -> None:
     """Check the workspace database's schema; one line if it is unreachable."""
-    from enews import transfer
     from enews.errors import DatabaseError
+    from enews.store import transfer
 
     ws = workspace(ctx)
     try:
@@ -151,7 +151,7 @@ def db_dump(ctx: click.Context, file: str) -> None:
       enews db dump backup.json
       enews --db postgresql+psycopg://team@db.example.org/enews db dump > team.json
     """
-    from enews import transfer
+    from enews.store import transfer
 
     _ready_workspace_db(ctx)
     engine = workspace(ctx).engine
@@ -188,7 +188,7 @@ def db_load(ctx: click.Context, file: str, replace: bool, as_json: bool) -> None
       enews db load backup.json
       enews --db postgresql+psycopg://team@db.example.org/enews db load team.json
     """
-    from enews import dumpfile, transfer
+    from enews.store import dumpfile, transfer
 
     ws = workspace(ctx)
     name = "stdin" if file == "-" else file
@@ -231,7 +231,7 @@ def db_copy(ctx: click.Context, url: str, replace: bool, as_json: bool) -> None:
       enews --db postgresql+psycopg://team@db.example.org/enews \\
           db copy --to sqlite:///backup.sqlite
     """
-    from enews import db, transfer
+    from enews.store import db, transfer
 
     ws = workspace(ctx)
     target = db.make_engine(url)

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from enews.cli import cli, print_json, workspace
+from enews.cli.common import print_json, workspace
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Add, list and remove the accounts that sign in to `enews serve`.
 
@@ -49,7 +49,7 @@ def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
       enews user add amy
       printf '%s\\n' "$PASSWORD" | enews user add ci-bot --password-stdin
     """
-    from enews.users import add_user
+    from enews.store.accounts import add_user
 
     ws = workspace(ctx)
     ws.sessions()  # schema check before asking anything
@@ -70,7 +70,7 @@ def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
     Example:
       enews user passwd amy
     """
-    from enews.users import get_user, set_password
+    from enews.store.accounts import get_user, set_password
 
     ws = workspace(ctx)
     with ws.transaction() as session:
@@ -91,7 +91,7 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
     Example:
       enews user list --json
     """
-    from enews.users import list_users
+    from enews.store.accounts import list_users
 
     with workspace(ctx).transaction() as session:
         rows = [
@@ -119,7 +119,7 @@ def user_rm(ctx: click.Context, name: str) -> None:
     Example:
       enews user rm amy
     """
-    from enews.users import remove_user
+    from enews.store.accounts import remove_user
 
     with workspace(ctx).transaction() as session:
         remove_user(session, name)

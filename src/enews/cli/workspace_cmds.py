@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from enews.cli import cli, fail, workspace
+from enews.cli.common import fail, workspace
 
 
-@cli.command()
+@click.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create enews.toml, templates/, issues/ and the database if missing.
@@ -20,7 +20,7 @@ def init(ctx: click.Context) -> None:
     Example:
       enews -w ~/newsletter init
     """
-    from enews import db
+    from enews.store import db
     from enews.workspace import init_workspace
 
     ws = workspace(ctx)
@@ -33,7 +33,7 @@ def init(ctx: click.Context) -> None:
     click.echo(f"workspace ready: {ws.root.resolve()}")
 
 
-@cli.command()
+@click.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Load sample items, draft the sample issue and build it.
@@ -44,8 +44,8 @@ def demo(ctx: click.Context) -> None:
     Example:
       enews demo && xdg-open issues/2020-10/index.html
     """
-    from enews.demo import DEMO_SLUG, load_demo
-    from enews.export import build_issue, write_bundle
+    from enews.compose.demo import DEMO_SLUG, load_demo
+    from enews.publish.build import build_issue, write_bundle
     from enews.workspace import init_workspace
 
     ws = workspace(ctx)
@@ -64,7 +64,7 @@ def demo(ctx: click.Context) -> None:
     click.echo((folder / "index.html").resolve())
 
 
-@cli.command()
+@click.command()
 @click.argument("slug")
 @click.option(
     "--out",
@@ -90,8 +90,8 @@ def build(
       enews build 2020-10
       enews build 2020-10 --zip
     """
-    from enews.check import check_bundle, format_report
-    from enews.export import build_issue, write_bundle, write_zip
+    from enews.publish.build import build_issue, write_bundle, write_zip
+    from enews.publish.check import check_bundle, format_report
 
     ws = workspace(ctx)
     with ws.transaction() as session:

@@ -28,7 +28,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from enews import users
+from enews.store import accounts as users
 from enews.web.common import form_text, transaction
 
 blueprint = Blueprint("auth", __name__)

@@ -11,7 +11,7 @@ from flask import Response, request
 from sqlalchemy.orm import Session
 
 from enews.errors import ConflictError, ValidationError
-from enews.models import Issue
+from enews.store.models import Issue
 from enews.web.state import state
 
 PREVIEW_CHANGED = "preview-changed"  # the event app.js reloads the preview on

@@ -13,11 +13,11 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from enews import assemble
+from enews.compose import issues as assemble
+from enews.compose.items import find_items
 from enews.dates import month_name
 from enews.errors import ConflictError, ValidationError
-from enews.items import find_items
-from enews.models import Issue
+from enews.store.models import Issue
 from enews.web.common import changed, expect_version, form_int, form_text, transaction
 from enews.web.state import state
 

@@ -19,10 +19,8 @@ from sqlalchemy import select
 
 from enews.collect import FORMATS
 from enews.collect.fetch import Source
-from enews.dates import month_name, parse_month
-from enews.errors import ConflictError, EnewsError, ValidationError
-from enews.importer import import_source
-from enews.items import (
+from enews.collect.importer import import_source
+from enews.compose.items import (
     FORM_FIELDS,
     add_item,
     check_form,
@@ -34,7 +32,9 @@ from enews.items import (
     parse_cursor,
     update_item,
 )
-from enews.models import Item
+from enews.dates import month_name, parse_month
+from enews.errors import ConflictError, EnewsError, ValidationError
+from enews.store.models import Item
 from enews.web.common import form_text, transaction
 from enews.web.state import state
 

@@ -13,10 +13,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from enews.check import check_bundle
 from enews.config import Settings
 from enews.errors import EnewsError
-from enews.export import (
+from enews.publish.build import (
     EML_FILE,
     HTML_FILE,
     TEXT_FILE,
@@ -26,6 +25,7 @@ from enews.export import (
     write_zip,
     zip_bytes,
 )
+from enews.publish.check import check_bundle
 from enews.web.app import error_response
 from enews.web.common import transaction
 from enews.web.preview import force_dark

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from enews.cli import cli, print_json, workspace
+from enews.cli.common import print_json, workspace
 from enews.errors import EnewsError
 
 
-@cli.command("check")
+@click.command("check")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
@@ -26,8 +26,8 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
       enews check 2020-10
       enews check 2020-10 --json
     """
-    from enews.check import check_bundle, format_report
-    from enews.export import HTML_FILE, TEXT_FILE, read_bundle
+    from enews.publish.build import HTML_FILE, TEXT_FILE, read_bundle
+    from enews.publish.check import check_bundle, format_report
 
     ws = workspace(ctx)
     files = read_bundle(ws.issues_dir, slug)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from enews.errors import ConflictError, EnewsError, NotFoundError, ValidationError
-from enews.models import SigninFailure, User
+from enews.store.models import SigninFailure, User
 
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")

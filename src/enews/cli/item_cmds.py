@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from enews.cli import cli, print_json, workspace
+from enews.cli.common import print_json, workspace
 
 if TYPE_CHECKING:
-    from enews.models import Item
+    from enews.store.models import Item
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +61,7 @@ def item_fields(required: bool) -> Callable[[F], F]:
     return decorate
 
 
-@cli.group()
+@click.group()
 def item() -> None:
     """Add, list, show, edit and remove items.
 
@@ -85,7 +85,7 @@ def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None
         --title "A regional forum opens in Nairobi" \\
         --url https://example.org/news/forum --summary "Two days, 300 delegates."
     """
-    from enews.items import add_item
+    from enews.compose.items import add_item
 
     with workspace(ctx).transaction() as session:
         new = add_item(session, _draft(values))
@@ -138,8 +138,8 @@ def item_list(
       enews item list --format csv > items.csv   # enews import items.csv
       enews item list --limit 50 --after 2020-10-05.123
     """
+    from enews.compose.items import cursor_after, find_items, parse_cursor
     from enews.dates import parse_month
-    from enews.items import cursor_after, find_items, parse_cursor
 
     month = parse_month(month) if month else None
     start = parse_cursor(after) if after else None
@@ -185,7 +185,7 @@ def item_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
     Example:
       enews item show 12 --json
     """
-    from enews.items import get_item
+    from enews.compose.items import get_item
 
     with workspace(ctx).transaction() as session:
         data = item_dict(get_item(session, item_id))
@@ -208,7 +208,7 @@ def item_edit(ctx: click.Context, /, item_id: int, **values: str | None) -> None
     Example:
       enews item edit 12 --title "New title" --image ''  --image-alt ''
     """
-    from enews.items import update_item
+    from enews.compose.items import update_item
 
     with workspace(ctx).transaction() as session:
         changed = update_item(session, item_id, _draft(values))
@@ -226,7 +226,7 @@ def item_rm(ctx: click.Context, item_ids: tuple[int, ...]) -> None:
     Example:
       enews item rm 12 13
     """
-    from enews.items import delete_item
+    from enews.compose.items import delete_item
 
     with workspace(ctx).transaction() as session:
         for item_id in item_ids:
@@ -247,7 +247,7 @@ def _write_csv(rows: list[dict[str, Any]]) -> None:
 
 
 def _draft(values: dict[str, str | None]) -> Any:
-    from enews.items import make_draft
+    from enews.compose.items import make_draft
 
     return make_draft(
         kind=values.get("kind"),

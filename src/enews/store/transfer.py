@@ -1,7 +1,7 @@
 """Move a whole database: dump it to a file, load a dump back, copy it.
 
 The database side of ``enews db dump / load / copy``; the file format is
-``enews.dumpfile``. Generic over the schema: every table of
+``enews.store.dumpfile``. Generic over the schema: every table of
 ``Base.metadata`` is moved in dependency order, so a table a later
 migration adds travels without a change here. Rows stream through in
 batches (server-side cursors on PostgreSQL) and a load or copy is one
@@ -29,10 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from enews import db, dumpfile, dumprows, safefiles
-from enews.dumpfile import TableRows
-from enews.dumprows import Row
+from enews import safefiles
 from enews.errors import ConflictError, DatabaseError, DumpError
+from enews.store import db, dumpfile, dumprows
+from enews.store.dumpfile import TableRows
+from enews.store.dumprows import Row
 
 BATCH = 1000  # rows per fetch, per insert, per progress report
 

@@ -20,16 +20,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from enews import safefiles
-from enews.assemble import check_slug
-from enews.compiler import compile_mjml
+from enews.compose.issues import check_slug
+from enews.compose.view import load_issue_view
 from enews.config import Settings
 from enews.errors import EnewsError
-from enews.inliner import inline_css
-from enews.links import absolutize
-from enews.message import make_eml
 from enews.profiles import apply_profile, get_profile, web_version_url
-from enews.render import render_mjml, render_text, template_dirs
-from enews.view import IssueView, load_issue_view
+from enews.publish.message import make_eml
+from enews.render.compiler import compile_mjml
+from enews.render.inliner import inline_css
+from enews.render.links import absolutize
+from enews.render.templates import render_mjml, render_text, template_dirs
+from enews.render.view import IssueView
 
 HTML_FILE = "index.html"
 TEXT_FILE = "index.txt"

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from enews.cli import cli, fail, print_json, workspace
+from enews.cli.common import fail, print_json, workspace
 
 if TYPE_CHECKING:
-    from enews.importer import ImportReport
+    from enews.collect.importer import ImportReport
 
 SHOWN_PROBLEMS = 50  # more would scroll the useful first ones away
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("source", metavar="FILE|URL")
 @click.option(
     "--format",
@@ -60,7 +60,7 @@ def import_cmd(
       enews import october-listing.txt --format listing --json
     """
     from enews.collect.fetch import open_source
-    from enews.importer import import_source
+    from enews.collect.importer import import_source
 
     ws = workspace(ctx)
     factory = ws.sessions()  # schema check before any download

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from enews.collect.fetch import Source
 from enews.collect.records import RawRecord
-from enews.db import lock_for_writing
+from enews.compose.items import ItemDraft, make_draft, title_key
 from enews.errors import ValidationError
-from enews.items import ItemDraft, make_draft, title_key
-from enews.models import Item
+from enews.store.db import lock_for_writing
+from enews.store.models import Item
 
 BATCH = 500
 MAX_LISTED_CHANGES = 200  # a report lists this many updates, then counts

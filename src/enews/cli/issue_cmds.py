@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from enews.cli import cli, print_json, workspace
+from enews.cli.common import print_json, workspace
 
 if TYPE_CHECKING:
     from enews.config import Settings
-    from enews.models import Issue
+    from enews.store.models import Issue
 
 
 def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
-    from enews.assemble import ordered_sections
+    from enews.compose.issues import ordered_sections
     from enews.dates import month_name
-    from enews.view import default_subject
+    from enews.render.view import default_subject
 
     return {
         "slug": issue.slug,
@@ -47,7 +47,7 @@ def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
     }
 
 
-@cli.group()
+@click.group()
 def issue() -> None:
     """Draft issues from a month's items and arrange them.
 
@@ -75,7 +75,7 @@ def issue_new(ctx: click.Context, title: str, month: str, slug: str | None) -> N
     Example:
       enews issue new "October issue" --month 2020-10
     """
-    from enews.assemble import draft_issue
+    from enews.compose.issues import draft_issue
 
     with workspace(ctx).transaction() as session:
         new = draft_issue(session, title, month=month, slug=slug)
@@ -95,7 +95,7 @@ def issue_list(ctx: click.Context, as_json: bool) -> None:
     Example:
       enews issue list
     """
-    from enews.assemble import list_issues
+    from enews.compose.issues import list_issues
 
     with workspace(ctx).transaction() as session:
         rows = [
@@ -126,7 +126,7 @@ def issue_show(ctx: click.Context, slug: str, as_json: bool) -> None:
     Example:
       enews issue show 2020-10
     """
-    from enews.assemble import get_issue
+    from enews.compose.issues import get_issue
 
     ws = workspace(ctx)
     with ws.transaction() as session:
@@ -157,7 +157,7 @@ def issue_delete(ctx: click.Context, slug: str, yes: bool) -> None:
     Example:
       enews issue delete 2020-10 --yes
     """
-    from enews.assemble import delete_issue
+    from enews.compose.issues import delete_issue
 
     if not yes:
         click.confirm(f"Delete issue {slug}?", abort=True, err=True)
@@ -178,7 +178,7 @@ def issue_add(ctx: click.Context, slug: str, item_id: int, section: str | None) 
     Example:
       enews issue add 2020-10 31
     """
-    from enews.assemble import add_to_issue
+    from enews.compose.issues import add_to_issue
 
     with workspace(ctx).transaction() as session:
         entry = add_to_issue(session, slug, item_id, section=section)
@@ -197,7 +197,7 @@ def issue_remove(ctx: click.Context, slug: str, item_id: int) -> None:
     Example:
       enews issue remove 2020-10 12
     """
-    from enews.assemble import remove_from_issue
+    from enews.compose.issues import remove_from_issue
 
     with workspace(ctx).transaction() as session:
         remove_from_issue(session, slug, item_id)
@@ -222,7 +222,7 @@ def issue_move(
       enews issue move 2020-10 12 --to 1
       enews issue move 2020-10 12 --to 1 --section Interview
     """
-    from enews.assemble import move_in_issue
+    from enews.compose.issues import move_in_issue
 
     with workspace(ctx).transaction() as session:
         entry = move_in_issue(
@@ -256,7 +256,7 @@ def issue_set(
     Example:
       enews issue set 2020-10 --subject "Co-op news, October" --featured 7
     """
-    from enews.assemble import set_featured, set_fields
+    from enews.compose.issues import set_featured, set_fields
 
     if featured is not None and no_featured:
         raise click.UsageError("--featured and --no-featured exclude each other")

@@ -8,10 +8,10 @@ import os
 
 import click
 
-from enews.cli import cli, fail, workspace
+from enews.cli.common import fail, workspace
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -49,7 +49,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """
     from werkzeug.serving import make_server
 
-    from enews.users import has_users
+    from enews.store.accounts import has_users
     from enews.web import create_app
     from enews.web.app import LOOPBACK_HOSTS
 

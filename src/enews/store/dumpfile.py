@@ -13,8 +13,8 @@ a newer enews before touching anything::
 Tables come parents first, rows by primary key, one a line; dates and
 times are ISO 8601 strings (times in UTC), so the same data gives the same
 bytes on every backend. This module knows the file format only: each
-row's values are ``enews.dumprows``'s, reading and writing databases is
-``enews.transfer``'s.
+row's values are ``enews.store.dumprows``'s, reading and writing databases is
+``enews.store.transfer``'s.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any, TextIO
 import ijson  # type: ignore[import-untyped]
 from sqlalchemy import Table
 
-from enews import db
-from enews.dumprows import Row
 from enews.errors import DumpError
-from enews.models import Base
+from enews.store import db
+from enews.store.dumprows import Row
+from enews.store.models import Base
 
 FORMAT = "enews-dump"
 VERSION = 1

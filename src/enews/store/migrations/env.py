@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from enews.models import Base
+from enews.store.models import Base
 
 config = context.config
 engine = config.attributes["engine"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from enews.cli import cli, workspace
+from enews.cli.common import workspace
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -38,7 +38,7 @@ def archive(ctx: click.Context, out: Path | None, base_url: str | None) -> None:
       enews archive
       enews archive --out site/news --base-url https://example.org/news
     """
-    from enews.archive import ARCHIVE_DIR, build_archive
+    from enews.publish.archive import ARCHIVE_DIR, build_archive
 
     ws = workspace(ctx)
     with ws.transaction() as session:

@@ -26,7 +26,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _title_key(title: str) -> str:
-    # A frozen copy of enews.items.title_key as it was at this revision:
+    # A frozen copy of enews.compose.items.title_key as it was at this revision:
     # a migration must not change meaning when the application code does.
     folded = unicodedata.normalize("NFKC", title).casefold()
     return " ".join(_NOT_WORD.sub(" ", folded).split())

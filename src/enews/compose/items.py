@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from enews.dates import month_bounds, parse_date
-from enews.db import fold
 from enews.errors import ConflictError, NotFoundError, ValidationError
-from enews.models import Item
-from enews.richtext import clean_summary
+from enews.render.richtext import clean_summary
+from enews.store.db import fold
+from enews.store.models import Item
 
 MAX_TITLE = 300
 # A page of a listing ends at this (date, id); the next starts after it.

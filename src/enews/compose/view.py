@@ -1,67 +1,29 @@
-"""The data a template sees: plain, frozen values read from the database.
-
-Templates never touch the ORM, so rendering is a pure function of this
-view and the settings, and tests can render without a database.
-"""
+"""Loading an issue's frozen view (``enews.render.view``) from the database."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from enews.assemble import get_issue
+from enews.compose.issues import get_issue
 from enews.config import Settings
 from enews.dates import long_date, month_name
-from enews.links import add_utm, tag_fragment
-from enews.models import Issue, IssueItem, Item
-from enews.richtext import html_to_paragraphs, sanitize
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: int
-    kind: str
-    title: str
-    url: str | None
-    date: str  # 29 October 2020
-    iso_date: str  # 2020-10-29
-    paragraphs: tuple[str, ...]  # the summary as plain text; empty when none
-    image_url: str | None
-    image_alt: str | None
-    summary_html: Markup | None = None  # the summary when rich text (sanitized)
-
-
-@dataclass(frozen=True)
-class SectionView:
-    kind: str
-    heading: str
-    items: tuple[ItemView, ...]
-
-
-@dataclass(frozen=True)
-class IssueView:
-    slug: str
-    title: str
-    period: str  # 2020-10
-    period_name: str  # October 2020
-    subject: str
-    preheader: str
-    intro: tuple[str, ...]  # paragraphs
-    featured: ItemView | None
-    sections: tuple[SectionView, ...]
-    updated_at: dt.datetime | None = None  # the issue's last change (UTC)
-
-    @property
-    def items(self) -> tuple[ItemView, ...]:
-        """Every item in reading order, the featured one first."""
-        head = (self.featured,) if self.featured else ()
-        return head + tuple(i for s in self.sections for i in s.items)
+from enews.render.links import add_utm, tag_fragment
+from enews.render.richtext import html_to_paragraphs, sanitize
+from enews.render.view import (
+    IssueView,
+    ItemView,
+    SectionView,
+    default_subject,
+    paragraphs,
+)
+from enews.store.models import Issue, IssueItem, Item
 
 
 class _Row(NamedTuple):
@@ -184,22 +146,6 @@ def _tagged(item: ItemView, settings: Settings, slug: str) -> ItemView:
     return replace(
         item, url=url, summary_html=Markup(rich), paragraphs=html_to_paragraphs(rich)
     )
-
-
-def default_subject(title: str, period_name: str) -> str:
-    """``October issue`` -> ``October issue, 2020``; other titles get the month."""
-    month, year = period_name.split()
-    if month.casefold() in title.casefold():
-        return title if year in title else f"{title}, {year}"
-    return f"{title}: {period_name}"
-
-
-def paragraphs(text: str | None) -> tuple[str, ...]:
-    """Split text on blank lines; single line breaks join into one paragraph."""
-    if not text:
-        return ()
-    blocks = text.replace("\r\n", "\n").split("\n\n")
-    return tuple(" ".join(b.split()) for b in blocks if b.strip())
 
 
 def _default_preheader(sections: list[SectionView], featured: ItemView | None) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from enews.assemble import draft_issue, set_featured, set_fields
-from enews.items import add_item, find_same, make_draft
-from enews.models import Issue
+from enews.compose.issues import draft_issue, set_featured, set_fields
+from enews.compose.items import add_item, find_same, make_draft
+from enews.store.models import Issue
 
 DEMO_SLUG = "2020-10"
 DEMO_TITLE = "October issue"

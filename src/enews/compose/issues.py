@@ -13,11 +13,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from enews.compose.items import find_items, get_item
 from enews.config import Settings
 from enews.dates import parse_month
 from enews.errors import ConflictError, NotFoundError, ValidationError
-from enews.items import find_items, get_item
-from enews.models import Issue, IssueItem
+from enews.store.models import Issue, IssueItem
 
 TITLE_LIMIT = 200
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")

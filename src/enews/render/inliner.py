@@ -27,7 +27,7 @@ import secrets
 from functools import lru_cache
 from typing import Any
 
-from enews.links import URL_ATTR
+from enews.render.links import URL_ATTR
 
 INLINE_MARKER = "/* enews:inline */"
 DOCTYPE = "<!doctype html>"

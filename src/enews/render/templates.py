@@ -17,7 +17,7 @@ import jinja2
 
 from enews.config import PACKAGED_TEMPLATES, Settings
 from enews.errors import TemplateError
-from enews.view import IssueView
+from enews.render.view import IssueView
 
 MJML_TEMPLATE = "issue.mjml.j2"
 TEXT_TEMPLATE = "issue.txt.j2"

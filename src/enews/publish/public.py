@@ -21,8 +21,8 @@ import re
 from functools import lru_cache
 
 from enews.config import Settings, is_absolute_url
-from enews.links import is_merge_tag
 from enews.profiles import PROFILES, Profile, get_profile
+from enews.render.links import is_merge_tag
 
 
 def public_page(

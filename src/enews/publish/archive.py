@@ -21,16 +21,16 @@ import jinja2
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from enews.assemble import check_slug, list_issues
+from enews.compose.issues import check_slug, list_issues
 from enews.config import Settings
 from enews.dates import month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
-from enews.export import HTML_FILE, MANIFEST_FILE, read_bundle
-from enews.models import Issue, IssueItem
-from enews.public import public_page
-from enews.render import environment, template_dirs
+from enews.publish.build import HTML_FILE, MANIFEST_FILE, read_bundle
+from enews.publish.public import public_page
+from enews.render.templates import environment, template_dirs
+from enews.render.view import paragraphs
 from enews.safefiles import atomic_write
-from enews.view import paragraphs
+from enews.store.models import Issue, IssueItem
 from enews.workspace import ISSUES_DIR
 
 ARCHIVE_DIR = "archive"  # the CLI's default, inside the workspace

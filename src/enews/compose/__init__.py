@@ -1,0 +1,1 @@
+"""Items and issues over a Session: draft, sections, order, the frozen view."""
