@@ -164,7 +164,7 @@ def test_wrong_type_is_named(tmp_path, text, expected):
 )
 def test_urls_written_into_every_email_are_checked(tmp_path, line, key):
     message = config_error(tmp_path, line + "\n")
-    assert f"{key} must be an absolute http: or https:" in message
+    assert f"{key} must be an absolute http(s)" in message
 
 
 def test_good_urls_are_accepted(tmp_path):

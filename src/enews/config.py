@@ -11,10 +11,9 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from enews.errors import ConfigError
-from enews.render.links import is_merge_tag
+from enews.urls import describe, is_absolute_url, is_tag_value
 
 CONFIG_FILE = "enews.toml"
 PACKAGED_TEMPLATES = Path(__file__).with_name("templates")
@@ -162,29 +161,15 @@ _URL_KEYS = {
     "base_url": ("http", "https"),
     "unsubscribe_url": ("http", "https", "mailto"),
 }
-_NOT_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
-_NOT_IN_TAG = re.compile(r"[\"<>\x00-\x1f\x7f]")
 
 
 def _check_url(value: str, key: str, schemes: tuple[str, ...], source: str) -> None:
     tags = key == "unsubscribe_url"
-    if is_absolute_url(value, schemes) or (
-        tags and is_merge_tag(value) and not _NOT_IN_TAG.search(value)
-    ):
+    if is_absolute_url(value, schemes) or (tags and is_tag_value(value)):
         return
-    kinds = " or ".join(f"{s}:" for s in schemes)
     also = " or a merge tag without quotes" if tags else ""
-    raise ConfigError(f"{source}: {key} must be an absolute {kinds} URL{also}")
-
-
-def is_absolute_url(value: str, schemes: tuple[str, ...]) -> bool:
-    """An absolute URL of one of ``schemes``, safe inside an HTML attribute."""
-    parts = urlsplit(value)
-    web = parts.scheme in ("http", "https")
-    return (
-        parts.scheme in schemes
-        and (parts.netloc != "" or not web)
-        and not _NOT_IN_URL.search(value)
+    raise ConfigError(
+        f"{source}: {key} must be an absolute {describe(schemes)} URL{also}"
     )
 
 

@@ -19,24 +19,30 @@ _MONTH_NUMBER = {name.casefold(): n for n, name in enumerate(MONTHS, start=1)}
 _MONTH_NUMBER |= {name[:3].casefold(): n for n, name in enumerate(MONTHS, start=1)}
 _MONTH_NUMBER["sept"] = 9
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-# 29 October 2020, 29th Oct. 2020
-_WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+# The date shapes, the one home of them: parse_date reads them and the
+# listing reader tells a date line by them. [0-9] rather than \d: other
+# scripts' digits are no date here.
+_DAY = r"([0-9]{1,2})(?:st|nd|rd|th)?"
+_WORD = r"([A-Za-z]+)\.?"  # a month name, checked against MONTHS after
+_YEAR = r"([0-9]{4})"
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+# 29 October 2020, 29th Oct. 2020, 27th November, 2020
+_WRITTEN = re.compile(rf"{_DAY}\s+{_WORD},?\s+{_YEAR}")
 # October 29, 2020 (the form US news pages use)
-_US = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_US = re.compile(rf"{_WORD}\s+{_DAY},?\s+{_YEAR}")
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def parse_date(text: str, *, field: str = "date") -> dt.date:
     """Accept ``2020-10-29``, ``29 October 2020``, ``29 Oct. 2020``,
     ``29th October 2020`` and ``October 29, 2020``."""
     value = text.strip()
-    if match := _ISO.match(value):
+    if match := _ISO.fullmatch(value):
         year, month, day = (int(g) for g in match.groups())
-    elif match := _WRITTEN.match(value):
+    elif match := _WRITTEN.fullmatch(value):
         day, year = int(match[1]), int(match[3])
         month = _month_number(match[2], field)
-    elif match := _US.match(value):
+    elif match := _US.fullmatch(value):
         day, year = int(match[2]), int(match[3])
         month = _month_number(match[1], field)
     else:
@@ -49,6 +55,17 @@ def parse_date(text: str, *, field: str = "date") -> dt.date:
         raise ValidationError(field, f"{text!r} is not a valid date ({exc})") from exc
 
 
+def is_written_date(text: str) -> bool:
+    """Whether ``text`` has the shape of a written date with a month name
+    (``27 November 2020``, ``Nov. 4, 2020``); its value may still be wrong."""
+    value = text.strip()
+    if match := _WRITTEN.fullmatch(value):
+        return match[2].casefold() in _MONTH_NUMBER
+    if match := _US.fullmatch(value):
+        return match[1].casefold() in _MONTH_NUMBER
+    return False
+
+
 def _month_number(name: str, field: str) -> int:
     number = _MONTH_NUMBER.get(name.casefold())
     if number is None:
@@ -58,7 +75,7 @@ def _month_number(name: str, field: str) -> int:
 
 def parse_month(text: str, *, field: str = "month") -> str:
     """Validate a ``YYYY-MM`` period and return it normalised."""
-    match = _PERIOD.match(text.strip())
+    match = _PERIOD.fullmatch(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValidationError(field, f"{text!r} is not a month like 2020-10")
     return f"{match[1]}-{match[2]}"
@@ -81,3 +98,11 @@ def month_name(period: str) -> str:
     """``2020-10`` -> ``October 2020``."""
     start, _ = month_bounds(period)
     return f"{MONTHS[start.month - 1]} {start.year}"
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC. SQLite hands back naive datetimes, which enews
+    always stores in UTC; PostgreSQL gives aware ones in the session's zone."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

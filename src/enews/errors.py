@@ -8,7 +8,17 @@ from __future__ import annotations
 
 
 class EnewsError(Exception):
-    """Base class: anything the user can fix by changing input or state."""
+    """Base class: anything the user can fix by changing input or state.
+
+    ``field`` names the value at fault when there is one (data, so a form
+    shows the problem beside that field without reading the message);
+    ``problem`` is the message without the field's name.
+    """
+
+    def __init__(self, problem: str = "", *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field = field
+        self.problem = problem
 
 
 class ConfigError(EnewsError):
@@ -19,9 +29,7 @@ class ValidationError(EnewsError):
     """A value given for a named field is not acceptable."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+        super().__init__(problem, field=field)
 
 
 class NotFoundError(EnewsError):

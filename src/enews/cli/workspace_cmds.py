@@ -91,23 +91,23 @@ def build(
       enews build 2020-10 --zip
     """
     from enews.publish.build import build_issue, write_bundle, write_zip
-    from enews.publish.check import check_bundle, format_report
+    from enews.publish.check import format_report
+    from enews.publish.handoff import review
 
     ws = workspace(ctx)
     with ws.transaction() as session:
         bundle = build_issue(session, slug, settings=ws.settings, workspace=ws.root)
-    if not bundle.view.items and not force:
+    report, refusal = review(bundle, ws.settings)
+    if refusal and refusal.reason == "empty" and not force:
         fail(
-            f"issue {slug} has no items; add some with 'enews issue add {slug} ID' "
+            f"{refusal.message}; add some with 'enews issue add {slug} ID' "
             "(or build with --force)"
         )
-    report = check_bundle(bundle.html, bundle.text, ws.settings)
     if report.failures or report.warnings:
         click.echo(format_report(report), err=True)
-    if report.failures and not force:
+    if refusal and not force:
         fail(
-            f"{len(report.failures)} check(s) failed; nothing was written "
-            "(fix them, or build with --force)"
+            f"{refusal.message}; nothing was written (fix them, or build with --force)"
         )
     folder = write_bundle(bundle, out or ws.issues_dir)
     if as_zip:

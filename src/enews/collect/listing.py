@@ -25,21 +25,12 @@ from typing import BinaryIO
 
 from enews.collect.records import RawRecord, SourceError
 from enews.collect.textio import decoded_lines
-from enews.dates import MONTHS
+from enews.dates import is_written_date
 
 # "12." or "12. News". At most three digits, so that a wrapped summary line
 # starting with a year ("2020. The year ...") does not open a block; a space or
 # the end must follow the dot, so that "1.5 million members ..." does not either.
 _NUMBER = re.compile(r"([0-9]{1,3})\.(?:\s+(.*))?", re.DOTALL)
-
-# "27 November 2020", "4 Nov. 2020", "27th November, 2020", "November 27, 2020".
-# [0-9] rather than \d: other scripts' digits would pass here and fail later.
-_MONTH = "|".join((*MONTHS, *(name[:3] for name in MONTHS), "Sept"))
-_DAY = r"[0-9]{1,2}(?:st|nd|rd|th)?"
-_DATE = re.compile(
-    rf"(?:{_DAY}\s+(?:{_MONTH})\.?|(?:{_MONTH})\.?\s+{_DAY}),?\s+[0-9]{{4}}",
-    re.IGNORECASE,
-)
 
 # Everything str.strip() removes (all of it is below U+3001), plus the
 # zero-width characters web pages use for layout, which copy along unseen: a
@@ -83,7 +74,7 @@ class _Block:
             self._end_paragraph()
         elif self.want is _Want.SUMMARY:
             self.lines.append(text)
-        elif _DATE.fullmatch(text):
+        elif is_written_date(text):
             self._take_date(line, text)
         elif self.want is _Want.KIND:
             self.fields["kind"] = text

@@ -13,13 +13,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from enews import limits
 from enews.compose.items import find_items, get_item
 from enews.config import Settings
 from enews.dates import parse_month
 from enews.errors import ConflictError, NotFoundError, ValidationError
-from enews.store.models import Issue, IssueItem
+from enews.store.models import Issue, IssueItem, Item
 
-TITLE_LIMIT = 200
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -61,15 +61,9 @@ def draft_issue(
     """
     period = parse_month(month)
     slug = check_slug(slug or period)
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationError("title", "must not be empty")
-    if len(title) > TITLE_LIMIT:
-        raise ValidationError(
-            "title", f"is {len(title)} characters, at most {TITLE_LIMIT}"
-        )
+    title = limits.one_line(title, "title", limits.ISSUE_TITLE, required=True)
     if session.scalar(select(Issue.id).where(Issue.slug == slug)) is not None:
-        raise ConflictError(f"slug: an issue {slug!r} already exists")
+        raise ConflictError(f"an issue {slug!r} already exists", field="slug")
     issue = Issue(
         slug=slug,
         title=title,
@@ -145,6 +139,22 @@ def move_in_issue(
     return entry
 
 
+def step_in_issue(session: Session, slug: str, item_id: int, step: int) -> IssueItem:
+    """Move an item ``step`` places down its section (up when negative),
+    stopping at either end."""
+    issue = get_issue(session, slug)
+    entries = _section(issue, _entry(issue, item_id).section)
+    place = next(n for n, e in enumerate(entries, start=1) if e.item_id == item_id)
+    target = min(max(place + step, 1), len(entries))
+    return move_in_issue(session, slug, item_id, position=target)
+
+
+def left_out(session: Session, issue: Issue) -> list[Item]:
+    """Items of the issue's month that are not in it, newest first."""
+    placed = {entry.item_id for entry in issue.entries}
+    return [i for i in find_items(session, month=issue.period) if i.id not in placed]
+
+
 def set_featured(session: Session, slug: str, item_id: int | None) -> None:
     """Feature one item (shown first, highlighted) or none."""
     issue = get_issue(session, slug)
@@ -156,28 +166,40 @@ def set_featured(session: Session, slug: str, item_id: int | None) -> None:
     session.flush()
 
 
+# The texts of an issue and their limits; title, subject and preheader are
+# one line each (the subject becomes a header), the intro has paragraphs.
+_ONE_LINE = {
+    "title": limits.ISSUE_TITLE,
+    "subject": limits.SUBJECT,
+    "preheader": limits.PREHEADER,
+}
+STATUSES = ("draft", "ready")
+
+
 def set_fields(session: Session, slug: str, **values: str | None) -> Issue:
-    """Change title, subject, preheader, intro or status of an issue."""
+    """Change title, subject, preheader, intro or status of an issue.
+
+    An empty subject, preheader or intro goes back to its default.
+    """
     issue = get_issue(session, slug)
-    limits = {"title": TITLE_LIMIT, "subject": 300, "preheader": 300, "intro": 5000}
     for name, value in values.items():
-        if value is None:
-            continue
-        if name == "status":
-            if value not in ("draft", "ready"):
-                raise ValidationError("status", "must be 'draft' or 'ready'")
-        elif name not in limits:
-            raise ValidationError(name, "is not a field of an issue")
-        elif len(value) > limits[name]:
-            raise ValidationError(
-                name, f"is {len(value)} characters, at most {limits[name]}"
-            )
-        elif name == "title" and not value.strip():
-            raise ValidationError("title", "must not be empty")
-        cleaned = value.strip()
-        setattr(issue, name, cleaned if name == "title" else cleaned or None)
+        if value is not None:
+            setattr(issue, name, _field_value(name, value))
     session.flush()
     return issue
+
+
+def _field_value(name: str, value: str) -> str | None:
+    if name == "status":
+        if value not in STATUSES:
+            raise ValidationError("status", "must be 'draft' or 'ready'")
+        return value
+    if name == "intro":
+        return limits.check_length(value.strip(), "intro", limits.INTRO) or None
+    if name not in _ONE_LINE:
+        raise ValidationError(name, "is not a field of an issue")
+    text = limits.one_line(value, name, _ONE_LINE[name], required=name == "title")
+    return text or None
 
 
 def ordered_sections(

@@ -7,24 +7,22 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from enews import limits
 from enews.dates import month_bounds, parse_date
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.render.richtext import clean_summary
 from enews.store.db import fold
 from enews.store.models import Item
+from enews.urls import check_url
 
-MAX_TITLE = 300
 # A page of a listing ends at this (date, id); the next starts after it.
 Cursor = tuple[dt.date, int]
 _NOT_WORD = re.compile(r"[\W_]+")
-_SPACE = re.compile(r"\s")
-MAX_KIND = 40
 
 
 @dataclass(frozen=True)
@@ -61,15 +59,15 @@ def make_draft(
     """
     stored_summary, stored_format = _summary(summary, summary_format)
     return ItemDraft(
-        kind=_text(kind, "kind", MAX_KIND, required=True),
-        title=_text(title, "title", MAX_TITLE, required=True),
+        kind=_text(kind, "kind", limits.KIND, required=True),
+        title=_text(title, "title", limits.ITEM_TITLE, required=True),
         published_on=parse_date(date) if isinstance(date, str) else date,
         url=_link(url, "url"),
         summary=stored_summary,
         summary_format=stored_format,
         image_url=_link(image_url, "image"),
-        image_alt=_text(image_alt, "image_alt", 300, required=False),
-        source=_text(source, "source", 200, required=False),
+        image_alt=_text(image_alt, "image_alt", limits.IMAGE_ALT, required=False),
+        source=_text(source, "source", limits.SOURCE, required=False),
     )
 
 
@@ -102,12 +100,7 @@ def check_form(values: dict[str, str]) -> tuple[ItemDraft | None, dict[str, str]
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
     if value is None:
         return None
-    cleaned = " ".join(value.split())  # one line: titles and kinds never wrap
-    if not cleaned and required:
-        raise ValidationError(field, "must not be empty")
-    if len(cleaned) > limit:
-        raise ValidationError(field, f"is {len(cleaned)} characters, at most {limit}")
-    return cleaned
+    return limits.one_line(value, field, limit, required=required)
 
 
 def _summary(value: str | None, given: str | None) -> tuple[str | None, str | None]:
@@ -129,15 +122,9 @@ def title_key(title: str) -> str:
 def _link(value: str | None, field: str) -> str | None:
     if value is None:
         return None
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return ""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValidationError(field, f"{value!r} is not an absolute http(s) link")
-    if _SPACE.search(value):
-        raise ValidationError(field, "a link must not contain spaces")
-    return value
+    return check_url(value, field)
 
 
 def add_item(session: Session, draft: ItemDraft) -> Item:
@@ -185,7 +172,7 @@ def _check_url_free(session: Session, url: str | None, own_id: int | None) -> No
         return
     other = session.scalar(select(Item.id).where(Item.url == url))
     if other is not None and other != own_id:
-        raise ConflictError(f"url: item {other} already has the link {url}")
+        raise ConflictError(f"item {other} already has the link {url}", field="url")
 
 
 def _check_title_free(session: Session, item: Item) -> None:
@@ -202,7 +189,8 @@ def _check_title_free(session: Session, item: Item) -> None:
     )
     if other is not None:
         raise ConflictError(
-            f"title: item {other} has the same title and date and no link either"
+            f"item {other} has the same title and date and no link either",
+            field="title",
         )
 
 
@@ -296,19 +284,28 @@ def _filtered(
     if kind:
         query = query.where(fold(Item.kind) == kind.lower())
     if text:
-        pattern = "%" + _escape_like(text.lower()) + "%"
+        # autoescape: % and _ in the word match themselves
+        word = text.lower()
         query = query.where(
             or_(
-                fold(Item.title).like(pattern, escape="\\"),
-                fold(func.coalesce(Item.summary, "")).like(pattern, escape="\\"),
+                fold(Item.title).contains(word, autoescape=True),
+                fold(func.coalesce(Item.summary, "")).contains(word, autoescape=True),
             )
         )
     return query
 
 
-def _escape_like(text: str) -> str:
-    """Make % and _ in a search word match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def latest_month(session: Session) -> str | None:
+    """``YYYY-MM`` of the newest item, None without items."""
+    latest = session.scalar(
+        select(Item.published_on).order_by(Item.published_on.desc()).limit(1)
+    )
+    return latest.strftime("%Y-%m") if latest else None
+
+
+def kinds_in_use(session: Session) -> list[str]:
+    """Every kind in use, A to Z."""
+    return list(session.scalars(select(Item.kind).distinct().order_by(Item.kind)))
 
 
 def find_same(session: Session, draft: ItemDraft) -> Item | None:

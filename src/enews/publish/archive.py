@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 from sqlalchemy import func, select
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from enews.compose.issues import check_slug, list_issues
 from enews.config import Settings
-from enews.dates import month_name
+from enews.dates import as_utc, month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
 from enews.publish.build import HTML_FILE, MANIFEST_FILE, read_bundle
 from enews.publish.public import public_page
@@ -31,6 +30,7 @@ from enews.render.templates import environment, template_dirs
 from enews.render.view import paragraphs
 from enews.safefiles import atomic_write
 from enews.store.models import Issue, IssueItem
+from enews.urls import check_url
 from enews.workspace import ISSUES_DIR
 
 ARCHIVE_DIR = "archive"  # the CLI's default, inside the workspace
@@ -136,10 +136,7 @@ def check_base_url(base_url: str | None) -> str | None:
     """``https://host/path`` without its trailing slash; None when not given."""
     if not base_url:
         return None
-    parts = urlsplit(base_url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValidationError("base_url", f"{base_url!r} is not an http(s) URL")
-    return base_url.rstrip("/")
+    return check_url(base_url, "base_url").rstrip("/")
 
 
 def archived(issue: Issue, item_count: int) -> ArchivedIssue:
@@ -157,9 +154,7 @@ def archived(issue: Issue, item_count: int) -> ArchivedIssue:
 
 
 def rfc3339(moment: dt.datetime) -> str:
-    # SQLite returns naive datetimes; its CURRENT_TIMESTAMP is UTC.
-    moment = moment.replace(tzinfo=moment.tzinfo or dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_index(

@@ -23,6 +23,7 @@ from enews import safefiles
 from enews.compose.issues import check_slug
 from enews.compose.view import load_issue_view
 from enews.config import Settings
+from enews.dates import as_utc
 from enews.errors import EnewsError
 from enews.profiles import apply_profile, get_profile, web_version_url
 from enews.publish.message import make_eml
@@ -95,7 +96,7 @@ def build_from_view(
         subject=view.subject,
         settings=settings,
         unsubscribe=settings.unsubscribe_url or profile.unsubscribe,
-        date=_utc(view.updated_at or EPOCH),
+        date=as_utc(view.updated_at or EPOCH),
         message_id=f"<{view.slug}.{digest[:20]}@{_domain(settings.sender_email)}>",
     )
     manifest = {
@@ -113,13 +114,6 @@ def build_from_view(
         "sha256": digest,
     }
     return Bundle(view.slug, view, mjml, html, text, eml, manifest)
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite gives naive UTC datetimes, PostgreSQL aware ones.
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 def _domain(address: str) -> str:

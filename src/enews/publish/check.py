@@ -12,13 +12,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from enews.config import Settings
 from enews.profiles import get_profile
+from enews.urls import is_absolute_url, is_whole_merge_tag
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -28,19 +28,6 @@ CLIP_BYTES = 102 * KB  # Gmail shows "[Message clipped]" from about here
 WARN_BYTES = 90 * KB
 MAX_DETAILS = 10  # detail lines shown per check by format_report
 
-# Merge tags of the common services; the whole href must be one tag.
-MERGE_TAG = re.compile(
-    r"""
-      \*\|[^|]+\|\*          # Mailchimp: *|UNSUB|*
-    | \{\{\{[^{}]+\}\}\}     # Handlebars (SendGrid): {{{unsubscribe}}}
-    | \{\{[^{}]+\}\}         # Go, Jinja, Liquid (listmonk, Brevo): {{ x }}
-    | \[\[[^\[\]]+\]\]       # Mailjet: [[UNSUB_LINK_EN]]
-    | \{\$[^{}]+\}           # MailerLite: {$unsubscribe}
-    | %[A-Za-z_][\w.:-]*%    # Mailgun: %unsubscribe_url%, but not %7B (encoded)
-    | <%[^%]+%>              # SendGrid legacy: <%asm_group_unsubscribe_raw_url%>
-    """,
-    re.VERBOSE,
-)
 UNSUB = re.compile(r"unsub", re.IGNORECASE)
 FORBIDDEN_TAGS = ("script", "iframe", "form", "object", "embed")
 DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
@@ -155,22 +142,15 @@ def _parse(html: str) -> Any:
         return lxml_html.Element("html")
 
 
-def _is_web_url(href: str) -> bool:
-    try:
-        parts = urlsplit(href)
-    except ValueError:  # e.g. an unclosed [ in an IPv6 host
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
 def _is_placeholder(href: str, known: frozenset[str]) -> bool:
-    return href in known or MERGE_TAG.fullmatch(href) is not None
+    return href in known or is_whole_merge_tag(href)
 
 
 def _link_ok(href: str, known: frozenset[str]) -> bool:
     if href.lower().startswith("mailto:") and len(href) > len("mailto:"):
         return True
-    return _is_web_url(href) or _is_placeholder(href, known)
+    # Browsers ignore the spaces around an href; urlsplit does too.
+    return is_absolute_url(href.strip()) or _is_placeholder(href, known)
 
 
 def _short(value: str, limit: int = 100) -> str:
@@ -238,7 +218,7 @@ def _image_problems(img: Any) -> list[str]:
         problems.append(f"{label}: no alt")
     elif not alt.strip() and not decorative:
         problems.append(f'{label}: empty alt without role="presentation"')
-    if not _is_web_url(src):
+    if not is_absolute_url(src):
         problems.append(f"{label}: src is not an absolute http(s) URL")
     # Outlook ignores CSS widths and shows the image at its natural size, so
     # it needs width in pixels (premailer would write "100%").
@@ -307,7 +287,7 @@ def _check_text(hrefs: list[str], known: frozenset[str], text: str) -> Check:
     # lxml has unescaped &amp; in the hrefs; the text part is plain text, so
     # an &amp; there is a real defect and is compared as it stands.
     urls = dict.fromkeys(
-        h for h in hrefs if _is_web_url(h) and not _is_placeholder(h, known)
+        h for h in hrefs if is_absolute_url(h.strip()) and not _is_placeholder(h, known)
     )
     present = {u for f in TEXT_URL.findall(text) for u in (f, f.rstrip(TRAILING))}
     missing = tuple(u for u in urls if u not in present)

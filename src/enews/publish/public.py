@@ -20,9 +20,9 @@ import json
 import re
 from functools import lru_cache
 
-from enews.config import Settings, is_absolute_url
+from enews.config import Settings
 from enews.profiles import PROFILES, Profile, get_profile
-from enews.render.links import is_merge_tag
+from enews.urls import is_absolute_url, is_merge_tag
 
 
 def public_page(

@@ -11,16 +11,12 @@ import html
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from enews.urls import is_merge_tag
+
 _HREF = re.compile(r'href="([^"]*)"')
 # Lower case and space-led, as MRML and the templates write them; a leading
 # literal keeps the scan fast (a look-behind made it ten times slower).
 URL_ATTR = re.compile(r' (href|src)="([^"]*)"')
-_MERGE_TAG = re.compile(r"\[\[enews:|\{\{|\*\||%[a-z_.]+%", re.IGNORECASE)
-
-
-def is_merge_tag(value: str) -> bool:
-    """True when ``value`` holds a mailing service's merge tag."""
-    return _MERGE_TAG.search(value) is not None
 
 
 def add_utm(
@@ -66,7 +62,7 @@ def absolutize(document: str, base_url: str | None) -> str:
         attr, value = match[1], match[2]
         if not value or value.startswith("#") or urlsplit(value).scheme:
             return match[0]
-        if _MERGE_TAG.search(value):
+        if is_merge_tag(value):
             return match[0]
         return f' {attr}="{urljoin(base_url, value)}"'
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from enews.dates import as_utc
 from enews.errors import ConflictError, EnewsError, NotFoundError, ValidationError
 from enews.store.models import SigninFailure, User
 
@@ -66,7 +67,7 @@ def add_user(session: Session, name: str, password: str) -> User:
             "name", f"{name!r}: letters, digits and . _ @ - only, at most 80"
         )
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise ConflictError(f"name: a user {name!r} already exists")
+        raise ConflictError(f"a user {name!r} already exists", field="name")
     user = User(
         name=name, password_hash=generate_password_hash(check_password(password))
     )
@@ -141,8 +142,8 @@ def _check_limits(session: Session, keys: tuple[str, str], now: dt.datetime) -> 
             )
         ).one()
         if count >= limit:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
-            raise RateLimited(int((oldest + WINDOW - now).total_seconds()) + 1)
+            wait = as_utc(oldest) + WINDOW - now
+            raise RateLimited(int(wait.total_seconds()) + 1)
 
 
 def current_user(session: Session, user_id: int, stamp: str) -> SignedIn | None:

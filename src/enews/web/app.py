@@ -1,29 +1,16 @@
-"""The Flask application: configuration, security headers and error pages.
+"""The Flask application: configuration, blueprints and security headers.
 
-Every error the library raises becomes a 4xx page (or, for htmx requests,
-a message swapped into the page's message area); nothing a user types can
-produce a 500.
+Error pages are ``error_pages.py``.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
-from flask import Flask, Response, render_template, request
-from flask.globals import request_ctx
-from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
-from enews.errors import (
-    ConfigError,
-    ConflictError,
-    DatabaseError,
-    EnewsError,
-    NotFoundError,
-    TemplateError,
-    ValidationError,
-)
+from enews.web import error_pages
 from enews.web.state import WebState
 from enews.workspace import Workspace
 
@@ -35,14 +22,6 @@ APP_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; frame-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-_STATUS = (
-    (ValidationError, 422),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (ConfigError, 422),
-    (TemplateError, 422),
-    (DatabaseError, 503),  # busy or unreachable: not the user's input
 )
 
 
@@ -89,9 +68,7 @@ def create_app(
     for module in (issues_views, items_views, preview_views):
         app.register_blueprint(module.blueprint)
     app.after_request(_security_headers)
-    app.register_error_handler(EnewsError, _library_error)
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
+    error_pages.install(app)
     app.jinja_env.globals["workspace_name"] = ws.root.resolve().name
     app.jinja_env.globals["live_reload"] = live_reload
     return app
@@ -103,40 +80,3 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
-
-
-def error_response(message: str, status: int, **extra: Any) -> Response:
-    """A page with ``message``, or for htmx a fragment for the message area."""
-    if request_ctx.url_adapter is None:  # refused Host header: no URLs to build
-        return Response(f"error: {message}\n", status=status, mimetype="text/plain")
-    if request.headers.get("HX-Request"):
-        body = render_template("_message.html", message=message, kind="error")
-        response = Response(body, status=status)
-        response.headers["HX-Retarget"] = "#messages"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    body = render_template("error.html", message=message, status=status, **extra)
-    return Response(body, status=status)
-
-
-def _library_error(exc: EnewsError) -> Response:
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-    return error_response(str(exc), status)
-
-
-def _csrf_error(exc: CSRFError) -> Response:
-    return error_response(
-        "the form has expired or did not come from this workspace "
-        f"({exc.description}); reload the page and try again",
-        400,
-    )
-
-
-def _http_error(exc: HTTPException) -> Response:
-    messages = {
-        404: "there is no such page",
-        405: "this address does not take that kind of request",
-        413: f"the upload is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
-    }
-    code = exc.code or 500
-    return error_response(messages.get(code, exc.description or exc.name), code)

@@ -28,7 +28,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from enews.store import accounts as users
+from enews.store import accounts
 from enews.web.common import form_text, transaction
 
 blueprint = Blueprint("auth", __name__)
@@ -61,7 +61,7 @@ def signin_required() -> bool:
     checked_at, answer = state["checked"]
     if time.monotonic() - checked_at > HAS_USERS_TTL:
         with transaction() as db_session:
-            answer = users.has_users(db_session)
+            answer = accounts.has_users(db_session)
         state["checked"] = (time.monotonic(), answer)
     return bool(answer)
 
@@ -72,7 +72,7 @@ def _require_signin() -> Response | None:
     signed = session.get("user")
     if isinstance(signed, list) and len(signed) == 2:
         with transaction() as db_session:
-            g.user = users.current_user(db_session, int(signed[0]), str(signed[1]))
+            g.user = accounts.current_user(db_session, int(signed[0]), str(signed[1]))
         if g.user is None:  # account removed or password changed: sign out
             session.clear()
     if g.get("user") or request.endpoint in OPEN_ENDPOINTS:
@@ -98,14 +98,14 @@ def signin_post() -> Any:
     address = request.remote_addr or "unknown"
     try:
         with transaction() as db_session:
-            user = users.sign_in(
+            user = accounts.sign_in(
                 db_session,
                 name,
                 form_text("password"),
                 address=address,
                 now=dt.datetime.now(dt.UTC),
             )
-    except users.RateLimited as exc:
+    except accounts.RateLimited as exc:
         body, status = _page(str(exc), 429, name=name)
         return Response(body, status, headers={"Retry-After": str(exc.retry_after)})
     if user is None:
@@ -126,7 +126,7 @@ def signout() -> Any:
 
 def _page(error: str | None, status: int, name: str = "") -> tuple[str, int]:
     with transaction() as db_session:
-        any_account = users.has_users(db_session)
+        any_account = accounts.has_users(db_session)
     body = render_template(
         "signin.html", error=error, name=name, any_account=any_account
     )

@@ -13,8 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from enews.compose import issues as assemble
-from enews.compose.items import find_items
+from enews.compose import issues
 from enews.dates import month_name
 from enews.errors import ConflictError, ValidationError
 from enews.store.models import Issue
@@ -41,23 +40,21 @@ def create() -> Any:
     values = {name: form_text(name).strip() for name in ("title", "month", "slug")}
     try:
         with transaction() as session:
-            issue = assemble.draft_issue(
+            issue = issues.draft_issue(
                 session, values["title"], month=values["month"], slug=values["slug"]
             )
             slug = issue.slug
     except ValidationError as exc:
-        return _index_page(values, {exc.field: exc.problem}), 422
+        return _index_page(values, {exc.field or "title": exc.problem}), 422
     except ConflictError as exc:
-        return _index_page(values, {"slug": str(exc).removeprefix("slug: ")}), 409
+        return _index_page(values, {exc.field or "slug": exc.problem}), 409
     return redirect(url_for("issues.compose", slug=slug), code=303)
 
 
 def _index_page(values: dict[str, str], errors: dict[str, str]) -> str:
     with transaction() as session:
-        issues = [
-            (issue, len(issue.entries)) for issue in assemble.list_issues(session)
-        ]
-    return render_template("issues.html", issues=issues, values=values, errors=errors)
+        listed = [(issue, len(issue.entries)) for issue in issues.list_issues(session)]
+    return render_template("issues.html", issues=listed, values=values, errors=errors)
 
 
 @blueprint.get("/issues/<slug>")
@@ -71,9 +68,9 @@ def compose(slug: str) -> str:
 def save_fields(slug: str) -> Any:
     values = {name: form_text(name) for name in ISSUE_FIELDS if name in request.form}
     with transaction() as session:
-        issue = assemble.get_issue(session, slug)
+        issue = issues.get_issue(session, slug)
         expect_version(issue)
-        assemble.set_fields(session, slug, **values)
+        issues.set_fields(session, slug, **values)
         context = composer_context(session, slug)
     body = render_template("_fields.html", saved=True, oob_version=True, **context)
     return changed(Response(body))
@@ -85,7 +82,7 @@ def entry_action(slug: str, item_id: int) -> Any:
     if action not in ENTRY_ACTIONS:
         raise ValidationError("action", f"must be one of {', '.join(ENTRY_ACTIONS)}")
     with transaction() as session:
-        issue = assemble.get_issue(session, slug)
+        issue = issues.get_issue(session, slug)
         expect_version(issue)
         _apply(session, issue, item_id, action)
     return _entries_response(slug)
@@ -96,49 +93,42 @@ def move(slug: str) -> Any:
     """Drag and drop: put an item at ``position`` (1 = top) of its section."""
     item_id, position = form_int("item_id"), form_int("position")
     with transaction() as session:
-        issue = assemble.get_issue(session, slug)
+        issue = issues.get_issue(session, slug)
         expect_version(issue)
-        assemble.move_in_issue(session, slug, item_id, position=position)
+        issues.move_in_issue(session, slug, item_id, position=position)
     return _entries_response(slug)
 
 
 @blueprint.post("/issues/<slug>/include/<int:item_id>")
 def include(slug: str, item_id: int) -> Any:
     with transaction() as session:
-        issue = assemble.get_issue(session, slug)
+        issue = issues.get_issue(session, slug)
         expect_version(issue)
-        assemble.add_to_issue(session, slug, item_id)
+        issues.add_to_issue(session, slug, item_id)
     return _entries_response(slug)
 
 
 @blueprint.post("/issues/<slug>/delete")
 def delete(slug: str) -> Any:
     with transaction() as session:
-        expect_version(assemble.get_issue(session, slug))
-        assemble.delete_issue(session, slug)
+        expect_version(issues.get_issue(session, slug))
+        issues.delete_issue(session, slug)
     return redirect(url_for("issues.index"), code=303)
 
 
 def _apply(session: Session, issue: Issue, item_id: int, action: str) -> None:
     slug = issue.slug
     if action == "remove":
-        assemble.remove_from_issue(session, slug, item_id)
+        issues.remove_from_issue(session, slug, item_id)
     elif action in ("feature", "unfeature"):
-        assemble.set_featured(session, slug, item_id if action == "feature" else None)
+        issues.set_featured(session, slug, item_id if action == "feature" else None)
     else:
-        entry = next((e for e in issue.entries if e.item_id == item_id), None)
-        if entry is None:
+        if all(e.item_id != item_id for e in issue.entries):
             raise ConflictError(
                 f"item {item_id} is no longer in this issue (deleted or removed "
                 "elsewhere); reload the page"
             )
-        siblings = sorted(
-            e.position for e in issue.entries if e.section == entry.section
-        )
-        place = siblings.index(entry.position) + 1  # 1 = top
-        target = place - 1 if action == "up" else place + 1
-        target = min(max(target, 1), len(siblings))
-        assemble.move_in_issue(session, slug, item_id, position=target)
+        issues.step_in_issue(session, slug, item_id, -1 if action == "up" else 1)
 
 
 def _entries_response(slug: str) -> Response:
@@ -151,13 +141,12 @@ def _entries_response(slug: str) -> Response:
 def composer_context(session: Session, slug: str) -> dict[str, Any]:
     """What the composer shows: the issue, its sections, the month's others."""
     settings = state().settings()
-    issue = assemble.get_issue(session, slug)
+    issue = issues.get_issue(session, slug)
     sections = [
         (name, settings.heading_for(name), entries)
-        for name, entries in assemble.ordered_sections(issue, settings)
+        for name, entries in issues.ordered_sections(issue, settings)
     ]
-    placed = {entry.item_id for entry in issue.entries}
-    outside = [i for i in find_items(session, month=issue.period) if i.id not in placed]
+    outside = issues.left_out(session, issue)
     return {
         "issue": issue,
         "sections": sections,

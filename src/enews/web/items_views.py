@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 
 from enews.collect import FORMATS
 from enews.collect.fetch import Source
@@ -29,6 +28,8 @@ from enews.compose.items import (
     delete_item,
     find_items,
     get_item,
+    kinds_in_use,
+    latest_month,
     parse_cursor,
     update_item,
 )
@@ -49,7 +50,7 @@ def index() -> Any:
     filters = {name: request.args.get(name, "").strip() for name in ("kind", "q")}
     after = request.args.get("after", "").strip()
     with transaction() as session:
-        month = request.args.get("month", "").strip() or _latest_month(session)
+        month = request.args.get("month", "").strip() or latest_month(session)
         month = parse_month(month) if month else None
         where = {"month": month, "kind": filters["kind"], "text": filters["q"]}
         where = {key: value or None for key, value in where.items()}
@@ -60,7 +61,7 @@ def index() -> Any:
             **where,
         )
         total = count_items(session, **where)
-        kinds = _kinds(session)
+        kinds = kinds_in_use(session)
     more = len(items) > PAGE
     items = items[:PAGE]
     return render_template(
@@ -79,7 +80,7 @@ def index() -> Any:
 @blueprint.get("/items/new")
 def new() -> str:
     with transaction() as session:
-        kinds = _kinds(session)
+        kinds = kinds_in_use(session)
     return render_template(
         "item_form.html", item=None, values={}, errors={}, kinds=kinds
     )
@@ -203,31 +204,20 @@ def _form_page(
     item_id: int | None, values: dict[str, str], errors: dict[str, str]
 ) -> str:
     with transaction() as session:
-        kinds = _kinds(session)
+        kinds = kinds_in_use(session)
     return render_template(
         "item_form.html", item=item_id, values=values, errors=errors, kinds=kinds
     )
 
 
+# The library's field names where the form's differ.
+_FORM_FIELD = {"image": "image_url", "published_on": "date"}
+
+
 def _field(exc: EnewsError) -> str:
-    if isinstance(exc, ValidationError):
-        return "image_url" if exc.field == "image" else exc.field
-    named = str(exc).split(":", 1)[0]  # "url: item 3 already has the link ..."
-    return named if named in FORM_FIELDS else "title"
+    name = _FORM_FIELD.get(exc.field or "", exc.field)
+    return name if name in FORM_FIELDS else "title"
 
 
 def _problem(exc: EnewsError) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.problem
-    return str(exc).split(": ", 1)[-1]
-
-
-def _latest_month(session: Any) -> str | None:
-    latest = session.scalar(
-        select(Item.published_on).order_by(Item.published_on.desc())
-    )
-    return latest.strftime("%Y-%m") if latest else None
-
-
-def _kinds(session: Any) -> list[str]:
-    return list(session.scalars(select(Item.kind).distinct().order_by(Item.kind)))
+    return exc.problem if exc.field else str(exc)

@@ -26,8 +26,9 @@ from enews.publish.build import (
     zip_bytes,
 )
 from enews.publish.check import check_bundle
-from enews.web.app import error_response
+from enews.publish.handoff import Refusal, review
 from enews.web.common import transaction
+from enews.web.error_pages import error_response
 from enews.web.preview import force_dark
 from enews.web.state import state
 
@@ -91,7 +92,7 @@ def download(slug: str, fmt: str) -> Response:
     bundle = build(slug, settings)
     refusal = _refusal(bundle, settings, force=request.args.get("force") == "1")
     if refusal:
-        return error_response(refusal, 409, force_url="?force=1")
+        return error_response(refusal.message, 409, force_url="?force=1")
     name, filename, mime = DOWNLOADS[fmt]
     data = bundle.files()[name] if name else zip_bytes(bundle)
     response = Response(data)
@@ -108,7 +109,8 @@ def build_bundle(slug: str) -> Any:
     bundle = build(slug, settings)
     refusal = _refusal(bundle, settings, force=request.form.get("force") == "1")
     if refusal:
-        return error_response(refusal + "; tick 'build anyway' to write it", 409)
+        message = f"{refusal.message}; tick 'build anyway' to write it"
+        return error_response(message, 409)
     issues_dir = state().ws.issues_dir
     folder = write_bundle(bundle, issues_dir)
     zipped = write_zip(bundle, issues_dir) if request.form.get("zip") == "1" else None
@@ -129,17 +131,9 @@ def reload_stamp() -> Response:
     return jsonify(stamp=state().wait_for_change(since, timeout))
 
 
-def _refusal(bundle: Bundle, settings: Settings, *, force: bool) -> str | None:
-    """Why a bundle must not be handed off (as `enews build` refuses it)."""
-    if force:
-        return None
-    if not bundle.view.items:
-        return f"issue {bundle.slug} has no items"
-    report = check_bundle(bundle.html, bundle.text, settings)
-    if report.failures:
-        names = ", ".join(check.name for check in report.failures)
-        return f"{len(report.failures)} check(s) failed ({names})"
-    return None
+def _refusal(bundle: Bundle, settings: Settings, *, force: bool) -> Refusal | None:
+    """Why a bundle must not be handed off (``handoff.review``), unless forced."""
+    return None if force else review(bundle, settings)[1]
 
 
 def _sandboxed(body: str, mime: str) -> Response:

@@ -1,0 +1,37 @@
+"""When a built issue may be handed to the mailing service: the one policy.
+
+``enews build``, the workspace's Build button and its downloads all ask
+here; each face words the refusal for its own users (a flag, a tick box).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from enews.config import Settings
+from enews.publish.build import Bundle
+from enews.publish.check import Report, check_bundle
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a bundle must not go out: no items, or failing checks."""
+
+    reason: Literal["empty", "failures"]
+    message: str
+
+
+def review(bundle: Bundle, settings: Settings) -> tuple[Report, Refusal | None]:
+    """The bundle's check report, and why it must not be handed off (or None).
+
+    Warnings never stop a send; an issue without items or any failed check do.
+    """
+    report = check_bundle(bundle.html, bundle.text, settings)
+    if not bundle.view.items:
+        return report, Refusal("empty", f"issue {bundle.slug} has no items")
+    if report.failures:
+        names = ", ".join(check.name for check in report.failures)
+        message = f"{len(report.failures)} check(s) failed ({names})"
+        return report, Refusal("failures", message)
+    return report, None
