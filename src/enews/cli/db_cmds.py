@@ -23,7 +23,7 @@ def db_group() -> None:
     Example:
       enews db current
       enews db upgrade
-      enews db dump backup.json
+      enews db dump backup.jsonl
       enews db copy --to postgresql+psycopg://team@db.example.org/enews
     """
 
@@ -139,8 +139,10 @@ def _open_dump(file: str) -> Iterator[TextIO]:
 @click.argument("file", default="-", metavar="[FILE]")
 @click.pass_context
 def db_dump(ctx: click.Context, file: str) -> None:
-    """Write all data (every table) to FILE as one portable JSON file.
+    """Write all data (every table) to FILE as portable JSON Lines.
 
+    One JSON object a line: a header, then one line per row (with its
+    table, parents first), then an end line counting the rows per table.
     Without FILE, or with -, the dump goes to stdout. A FILE is replaced
     atomically and readable by you only: it holds the web accounts'
     password hashes. The same data gives the same bytes, on SQLite and on
@@ -148,8 +150,8 @@ def db_dump(ctx: click.Context, file: str) -> None:
 
     \b
     Example:
-      enews db dump backup.json
-      enews --db postgresql+psycopg://team@db.example.org/enews db dump > team.json
+      enews db dump backup.jsonl
+      enews --db postgresql+psycopg://team@db.example.org/enews db dump > team.jsonl
     """
     from enews.store import transfer
 
@@ -181,12 +183,13 @@ def db_load(ctx: click.Context, file: str, replace: bool, as_json: bool) -> None
     The database must be empty (or use --replace); a new one is given the
     schema first. Everything loads in one transaction, ids kept: an error
     anywhere changes nothing. A dump from another schema revision is
-    refused before anything is touched.
+    refused before anything is touched; a bad line is named as FILE:LINE.
+    Dumps of older enews versions (one JSON object) load too.
 
     \b
     Example:
-      enews db load backup.json
-      enews --db postgresql+psycopg://team@db.example.org/enews db load team.json
+      enews db load backup.jsonl
+      enews --db postgresql+psycopg://team@db.example.org/enews db load team.jsonl
     """
     from enews.store import dumpfile, transfer
 

@@ -9,12 +9,13 @@ named before the database sees it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table
 
+from enews.dates import as_utc
 from enews.errors import DumpError
 
 Row = dict[str, Any]
@@ -27,19 +28,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
 def _encode_datetime(value: dt.datetime | None, *, aware: bool) -> str | None:
     # SQLite hands back naive times (stored in UTC), PostgreSQL aware ones in
     # the session's zone: both become the same UTC string.
     if value is None:
         return None
     if aware:
-        value = _utc(value)
+        value = as_utc(value)
     return value.isoformat()
 
 
@@ -78,7 +73,7 @@ def _parse_datetime(value: Any, *, aware: bool) -> dt.datetime:
         raise ValueError("must be an ISO 8601 date and time")
     parsed = dt.datetime.fromisoformat(value)
     # SQLite stores the wall time it is given: hand it UTC, as the app does.
-    return _utc(parsed) if aware else parsed
+    return as_utc(parsed) if aware else parsed
 
 
 def _parse_date(value: Any) -> dt.date:
@@ -123,31 +118,55 @@ def _decoder(column: Column[Any]) -> Callable[[Any], Any]:
     return _plain
 
 
-def row_decoder(table: Table, where: str) -> Callable[[Any, int], Row]:
-    """Checks a dumped row of ``table`` against its columns and types its
-    values, so a bad row is named (``where``, table, row number) before the
-    database sees it. Returns ``decode(row, number)``."""
-    columns = [(c.key, c.nullable, _decoder(c)) for c in table.columns]
-    names = {key for key, _, _ in columns}
+class BadRow(ValueError):
+    """A dumped row that does not fit its table; the message says why, the
+    caller says where (file and line, or database, table and row)."""
 
-    def decode(row: Any, number: int) -> Row:
-        at = f"{where}: table {table.name}, row {number}"
+
+def row_decoder(table: Table) -> Callable[[Any], Row]:
+    """Checks a dumped row of ``table`` against its columns and types its
+    values, so a bad row is named before the database sees it. Returns
+    ``decode(row)``, which raises ``BadRow``."""
+    columns = [(c.key, c.nullable, _decoder(c)) for c in table.columns]
+    keys = [key for key, _, _ in columns]
+    names = set(keys)
+
+    def decode(row: Any) -> Row:
         if not isinstance(row, dict):
-            raise DumpError(f"{at}: not a JSON object")
-        unknown = sorted(set(row) - names)
-        if unknown:
-            raise DumpError(f"{at}: unknown column {unknown[0]!r}")
+            raise BadRow("not a JSON object")
+        if row.keys() != names:
+            _check_names(row, keys)
         values: Row = {}
         for key, nullable, parse in columns:
-            if key not in row:
-                raise DumpError(f"{at}: missing column {key!r}")
             value = row[key]
             if value is None and not nullable:
-                raise DumpError(f"{at}: {key} cannot be null")
+                raise BadRow(f"{key} cannot be null")
             try:
                 values[key] = None if value is None else parse(value)
             except ValueError as exc:
-                raise DumpError(f"{at}: {key} {exc}") from exc
+                raise BadRow(f"{key} {exc}") from exc
         return values
 
     return decode
+
+
+def _check_names(row: dict[str, Any], keys: list[str]) -> None:
+    # Only called when the names differ: say how, first column first.
+    unknown = sorted(set(row) - set(keys))
+    if unknown:
+        raise BadRow(f"unknown column {unknown[0]!r}")
+    missing = next(key for key in keys if key not in row)
+    raise BadRow(f"missing column {missing!r}")
+
+
+def decode_rows(table: Table, rows: Iterable[Any], where: str) -> Iterator[Row]:
+    """``rows`` of ``table`` checked and typed by ``row_decoder``; a bad one
+    is a DumpError naming ``where``, the table and the row's number."""
+    decode = row_decoder(table)
+    for number, row in enumerate(rows, 1):
+        try:
+            yield decode(row)
+        except BadRow as exc:
+            raise DumpError(
+                f"{where}: table {table.name}, row {number}: {exc}"
+            ) from exc

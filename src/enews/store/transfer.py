@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy import (
     Connection,
@@ -206,9 +206,10 @@ def load(
     replace: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Insert every table of ``source`` into an empty database (a new one is
-    given the schema first) in one transaction, keeping the primary keys;
-    returns rows per table.
+    """Insert every table of ``source`` (rows checked and typed by
+    ``dumprows.row_decoder``, as a read dump gives them) into an empty
+    database (a new one is given the schema first) in one transaction,
+    keeping the primary keys; returns rows per table.
 
     With ``replace`` what the database holds is deleted first, in the same
     transaction. ``name`` names the source in messages.
@@ -235,14 +236,12 @@ def _load_all(
     replace: bool,
     progress: Progress | None,
 ) -> dict[str, int]:
-    # Inside the load's transaction: any error undoes the delete too.
+    # Inside the load's transaction: any error undoes the delete too. A
+    # source checks that it holds every table (a dump's end line says so).
     _make_room(conn, replace, conn.engine)
-    counts: dict[str, int] = {}
+    counts = {table.name: 0 for table in dumpfile.tables()}
     for table, rows in source:
-        counts[table.name] = _insert(conn, table, rows, name, progress)
-    missing = [t.name for t in dumpfile.tables() if t.name not in counts]
-    if missing:
-        raise DumpError(f"{name}: no table {missing[0]!r}")
+        counts[table.name] = _insert(conn, table, rows, progress)
     _reset_sequences(conn)
     return counts
 
@@ -267,18 +266,13 @@ def _make_room(conn: Connection, replace: bool, engine: Engine) -> None:
 
 
 def _insert(
-    conn: Connection,
-    table: Table,
-    rows: Iterable[Any],
-    name: str,
-    progress: Progress | None,
+    conn: Connection, table: Table, rows: Iterable[Row], progress: Progress | None
 ) -> int:
-    # Every row is checked by the dump format first: a bad one is named.
-    decode, statement = dumprows.row_decoder(table, name), insert(table)
+    statement = insert(table)
     batch: list[Row] = []
     count = 0
     for count, row in enumerate(rows, 1):
-        batch.append(decode(row, count))
+        batch.append(row)
         if len(batch) == BATCH:
             conn.execute(statement, batch)
             batch = []
@@ -328,11 +322,18 @@ def copy_database(
         raise DatabaseError(f"{label(target)} is the database being copied")
     check_connection(source)
     _require_head(source, "source")
+    name = label(source)
     with snapshot(source) as conn:
         return load(
             target,
-            read_database(conn),
-            name=label(source),
+            _checked(read_database(conn), name),
+            name=name,
             replace=replace,
             progress=progress,
         )
+
+
+def _checked(source: TableRows, name: str) -> TableRows:
+    # The rows as a dump would give them back: a bad one is named here.
+    for table, rows in source:
+        yield table, dumprows.decode_rows(table, rows, name)
