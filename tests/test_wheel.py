@@ -21,7 +21,7 @@ def test_wheel_runs_demo_in_an_empty_folder(tmp_path):
     wheel = next(dist.glob("enews-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for name in ("enews/templates/issue.mjml.j2", "enews/templates/issue.txt.j2",
-                 "enews/migrations/versions/0001_initial.py",
+                 "enews/store/migrations/versions/0001_initial.py",
                  "enews/data/sample_items.json", "enews/py.typed",
                  "enews/web/templates/composer.html", "enews/web/static/app.js",
                  "enews/web/static/vendor/htmx-2.0.11.min.js",
