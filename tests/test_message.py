@@ -27,6 +27,7 @@ def check_encoding(data: bytes) -> None:
         assert len(line) <= 76, line
         assert _ENCODED_LINE.fullmatch(line), line
         assert not line.endswith((b" ", b"\t")), line  # stripped in transit
+        assert line != b".", lines  # alone on a line, a dot ends an SMTP message
     decoded = binascii.a2b_qp(encoded).replace(b"\r\n", b"\n")
     assert decoded == data
     # and as a mail client decodes it
@@ -64,10 +65,14 @@ def test_any_text_round_trips(text):
         ".\n.",  # a lone dot would end an SMTP message
         "a" * 76,  # fits exactly: no soft break
         "a" * 77,
-        "é" * 200,  # all escapes: pieces must not split one
+        "a" * 75 + " \n",  # the escaped space must not make the line 78
+        "=" * 25 + " \n",
+        "a" * 74 + "\t\n",
+        "x" * 150 + ".",  # a dot that a soft break would leave alone
+        "é" * 200,  # all escapes: a soft break must not split one
         "=" * 200,
         "<p>" + "x=y " * 300 + "</p>\n",
-        "Ελληνικά 中文 Русский " * 20,  # many distinct bytes: the b2a_qp path
+        "Ελληνικά 中文 Русский " * 20,  # many distinct non-ASCII bytes
     ],
 )
 def test_edge_cases(text):

@@ -197,22 +197,53 @@ def test_failed_build_leaves_previous_bundle(session, workspace):
     assert (folder / "index.html").read_bytes() == old
 
 
-def test_wrap_matches_textwrap_for_prose():
+def test_wrap_fills_greedily_and_never_breaks_a_word():
+    from enews.render.templates import wrap
+
+    url = "https://e.org/" + "x" * 90
+    text = f"A co-op of   cooperative\tmembers,\nsee {url} for the long-form report."
+    assert wrap(text, 30) == (
+        "A co-op of cooperative\n"  # "members," would make 31
+        "members, see\n"
+        f"{url}\n"  # longer than the width, on a line of its own
+        "for the long-form report."
+    )
+    assert wrap("four long-form", 10) == "four\nlong-form"  # not "four long-"
+    assert wrap(text, 30, "  ").splitlines()[:2] == [
+        "  A co-op of cooperative",
+        "  members, see",
+    ]
+    assert wrap("four five!", 10) == "four five!"  # exactly the width fits
+    assert wrap("four five!", 9) == "four\nfive!"
+
+
+def test_wrap_collapses_spaces_and_handles_tiny_widths():
+    from enews.render.templates import wrap
+
+    assert wrap("") == wrap(" \n\t ") == ""
+    assert wrap("one\xa0two  three") == "one two three"  # any whitespace is one space
+    assert wrap("ab cd ef", 2, "  ") == "  ab\n  cd\n  ef"  # no room: a word per line
+
+
+def test_wrap_lines_fit_unless_a_word_cannot():
+    import itertools
     import random
-    import textwrap
 
     from enews.render.templates import wrap
 
     rng = random.Random(7)
     words = ["a", "co-op", "cooperative", "members,", "é", "https://e.org/" + "x" * 90]
-    for _ in range(500):
-        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+    for _ in range(300):
+        chosen = [rng.choice(words) for _ in range(rng.randint(0, 60))]
         for indent in ("", "  "):
-            expected = textwrap.fill(
-                text, 78, initial_indent=indent, subsequent_indent=indent,
-                break_long_words=False, break_on_hyphens=False,
-            )  # fmt: skip
-            assert wrap(text, 78, indent) == expected
+            lines = wrap(" ".join(chosen), 78, indent).splitlines()
+            assert [w for line in lines for w in line.split()] == chosen
+            for line in lines:
+                assert line.startswith(indent)
+                assert len(line) <= 78 or " " not in line.strip()
+            for line, after in itertools.pairwise(lines):
+                # greedy: the next line's first word would not have fitted
+                assert len(line) + 1 + len(after.split()[0]) > 78
 
 
 def test_logo_from_settings_replaces_the_name_line():

@@ -8,7 +8,7 @@ malformed CSV/JSON/XML, an empty file) raise ``SourceError`` with a line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from enews.errors import EnewsError
 
@@ -36,13 +36,6 @@ class RawRecord:
     # A block the parser could not make sense of (reported with its line and
     # counted as invalid, without stopping the rest of the file).
     problem: str = ""
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """File-level remarks a parser makes while reading (e.g. unknown columns)."""
-
-    warnings: list[str] = field(default_factory=list)
 
 
 class SourceError(EnewsError):

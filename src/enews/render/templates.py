@@ -7,7 +7,7 @@ by file.
 
 from __future__ import annotations
 
-import re
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -143,23 +143,16 @@ def _show(dirs: Sequence[Path]) -> str:
 
 
 def wrap(text: str, width: int = 78, indent: str = "") -> str:
-    """Wrap prose for the text part; long words such as URLs are never broken.
-
-    A greedy fill (what textwrap gives for prose; tests compare the two) done
-    by one regular expression: a Python loop over the words was the slowest
-    part of the text stage.
-    """
+    """Wrap prose for the text part; long words such as URLs are never broken."""
+    # One space between words, as textwrap alone would not give: it keeps
+    # runs of spaces inside a line, and a no-break space (which str.split()
+    # splits at) inside a word.
     words = " ".join(text.split())
-    room = width - len(indent)
-    if room < 1:
-        return "\n".join(indent + word for word in words.split())
-    return "\n".join(
-        indent + (fits or long) for fits, long in _line(room).findall(words)
+    return textwrap.fill(
+        words,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
-
-
-@lru_cache(maxsize=8)
-def _line(room: int) -> re.Pattern[str]:
-    # The longest run of words that fits in ``room`` characters, or else one
-    # word on its own, however long; then the space that ended it.
-    return re.compile(rf"(.{{1,{room}}})(?: |\Z)|([^ ]+)(?: |\Z)")
