@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 USER = "enews"
 TEMPLATE = "enews_head"
@@ -93,7 +94,8 @@ class PgServer:
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
-        name = url.split("/")[-1].split("?")[0]
+        # From the parsed URL: its last "/" part is the socket folder's.
+        name = make_url(url).database
         self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def admin(self, sql: str) -> None:

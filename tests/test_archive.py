@@ -1,88 +1,28 @@
-"""The web archive (``enews archive``): real database, real builds, real files."""
+"""The web archive (enews.publish.archive): real database, real builds,
+real files. Its command, ``enews archive``, is in test_archive_cli.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import feedparser
 import lxml.html
 import pytest
-from click.testing import CliRunner, Result
-from sqlalchemy.orm import Session
 
-import enews.cli.archive_cmds  # registers `enews archive` on the group
-from enews.cli import cli
-from enews.config import Settings
 from enews.errors import NotFoundError, TemplateError, ValidationError
 from enews.profiles import PROFILES
-from enews.publish.archive import ArchiveResult, build_archive
 from enews.publish.build import build_issue, write_bundle
-from enews.store.models import Issue
-from enews.workspace import Workspace
-from tests.factories import make_issue, make_item
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-BASE = "https://example.org/news"
-RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-def add_issue(
-    session: Session,
-    ws: Workspace,
-    month: str,
-    *,
-    items: int = 1,
-    build: bool = True,
-    **fields: str,
-) -> Issue:
-    """An issue of ``month`` holding ``items`` new items, built unless told not."""
-    year, number = (int(part) for part in month.split("-"))
-    for day in range(1, items + 1):
-        make_item(session, date=dt.date(year, number, day))
-    issue = make_issue(session, month=month, title=f"Issue {month}")
-    for name, value in fields.items():
-        setattr(issue, name, value)
-    session.flush()
-    if build:
-        bundle = build_issue(
-            session, issue.slug, settings=ws.settings, workspace=ws.root
-        )
-        write_bundle(bundle, ws.issues_dir)
-    return issue
-
-
-def archive(
-    session: Session,
-    ws: Workspace,
-    base_url: str | None = None,
-    settings: Settings | None = None,
-) -> ArchiveResult:
-    return build_archive(
-        session,
-        settings=settings or ws.settings,
-        workspace=ws.root,
-        out_dir=ws.root / "archive",
-        base_url=base_url,
-    )
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def entries(result: ArchiveResult) -> list[ET.Element]:
-    root = ET.parse(result.out_dir / "feed.xml").getroot()
-    assert root.tag == f"{ATOM}feed"
-    return root.findall(f"{ATOM}entry")
-
+from tests.helpers_archive import (
+    ATOM,
+    BASE,
+    RFC3339_UTC,
+    add_issue,
+    archive,
+    entries,
+    snapshot,
+)
 
 # ------------------------------------------------------------------ the library
 
@@ -342,74 +282,3 @@ def test_base_url_must_be_absolute(session, workspace):
     add_issue(session, workspace, "2020-10")
     with pytest.raises(ValidationError, match="base_url"):
         archive(session, workspace, base_url="example.org/news")
-
-
-# ---------------------------------------------------------------------- the CLI
-
-
-def enews(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        cli,
-        ["-w", str(root), *args],
-        env={"ENEWS_WORKSPACE": None},  # DATABASE_URL: the workspace fixture's
-    )
-
-
-def test_cli_archives_and_reports_what_is_not_built(session, workspace):
-    add_issue(session, workspace, "2020-10")
-    add_issue(session, workspace, "2020-11", build=False)
-    add_issue(session, workspace, "2020-12", build=False)
-    session.commit()
-
-    result = enews(workspace.root, "archive")
-
-    assert result.exit_code == 0, (result.output, result.exception)
-    index = workspace.root / "archive" / "index.html"
-    assert result.stdout == f"{index.resolve()}\n"
-    assert result.stderr == "1 issue archived, 2 not built yet: 2020-12, 2020-11\n"
-    assert index.is_file()
-
-
-def test_cli_base_url_comes_from_the_option_or_the_settings(session, workspace):
-    add_issue(session, workspace, "2020-10")
-    session.commit()
-    config = workspace.root / "enews.toml"
-    config.write_text(
-        'base_url = "https://news.example.org"\n' + config.read_text("utf-8"), "utf-8"
-    )
-    out = workspace.root / "site"
-
-    def links(*args: str) -> list[str]:
-        result = enews(workspace.root, "archive", "--out", str(out), *args)
-        assert result.exit_code == 0, (result.output, result.exception)
-        assert result.stdout == f"{(out / 'index.html').resolve()}\n"
-        assert result.stderr == "1 issue archived\n"
-        return [
-            e.link for e in feedparser.parse((out / "feed.xml").read_bytes()).entries
-        ]
-
-    assert links() == ["https://news.example.org/2020-10/"]
-    assert links("--base-url", BASE) == [f"{BASE}/2020-10/"]
-    assert links("--base-url", "") == ["2020-10/"]
-
-
-def test_cli_with_nothing_built_fails_in_one_line(session, workspace):
-    add_issue(session, workspace, "2020-10", build=False)
-    session.commit()
-
-    result = enews(workspace.root, "archive")
-
-    assert result.exit_code == 1
-    assert isinstance(result.exception, SystemExit)
-    assert result.stdout == ""
-    assert result.stderr == (
-        "error: no issue is built yet (2020-10); build one with 'enews build SLUG' "
-        "first\n"
-    )
-    assert not (workspace.root / "archive").exists()
-
-
-def test_cli_help_has_an_example():
-    result = CliRunner().invoke(cli, ["archive", "--help"], prog_name="enews")
-    assert result.exit_code == 0
-    assert re.search(r"Example:\n\s+enews archive\n", result.output)

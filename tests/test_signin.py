@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import subprocess
 import sys
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -153,6 +154,90 @@ def test_the_next_parameter_never_leaves_the_site(app, account):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = signin(Browser(app), next_url=target)
         assert response.headers["Location"] == "/issues", target
+
+
+def signin_to(app, target):
+    """Sign in on a fresh tab with ``next=target`` (query-encoded, as a
+    browser would send it); the Location the response gives."""
+    tab = Browser(app)
+    tab.get("/signin")
+    url = "/signin?" + urlencode({"next": target})
+    response = tab.post(url, {"name": "amy", "password": PASSWORD}, htmx=False)
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+CONTROL_OR_SPACE = "".join(map(chr, range(33)))
+
+
+def host_of(location):
+    """The host a browser goes to for this Location, from the sign-in page
+    (http://localhost/signin); None for a URL that is no web page.
+
+    The parts of the WHATWG URL parser that matter here, which urljoin
+    lacks: spaces and control characters trimmed from the ends, tabs and
+    newlines dropped, a backslash read as a slash, and any run of slashes
+    after a scheme or at the start taken as the start of a host name.
+    """
+    url = location.strip(CONTROL_OR_SPACE)
+    url = re.sub("[\t\n\r]", "", url).replace("\\", "/")
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    if scheme:
+        url = url[scheme.end() :]
+        if scheme[1].lower() not in ("http", "https"):
+            return None  # javascript:, data: and the like
+        if scheme[1].lower() == "https":  # not the page's scheme: a host
+            return authority(url)
+    return authority(url) if url.startswith("//") else "localhost"
+
+
+def authority(rest):
+    host = re.split("[/?#]", rest.lstrip("/"), maxsplit=1)[0]
+    return host.rpartition("@")[2].split(":")[0].lower() or None
+
+
+OFF_SITE = [
+    "///evil.example/x",
+    "//evil.example/x",
+    "/\\evil.example",
+    "/\\\\evil.example",
+    "\\\\evil.example",
+    "///\\evil.example",
+    "https://evil.example/",
+    "https:evil.example",
+    "HTTPS://evil.example/",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.sqlite_only  # about URLs: one database is enough
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_after_signin_an_off_site_next_goes_to_the_issues_page(app, account, target):
+    assert host_of(target) != "localhost"  # each one would leave the site
+    location = signin_to(app, target)
+    assert location == "/issues"
+    assert host_of(location) == "localhost"
+
+
+@pytest.mark.sqlite_only  # about URLs: one database is enough
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/items",
+        "/items?kind=News&after=3",
+        "/issues/2020-10/preview.html",
+        "/%2F/evil.example",  # a path on this site: %2F is not a slash
+        "/.//evil.example",  # the path //evil.example, on this site
+    ],
+)
+def test_after_signin_a_local_next_is_followed(app, account, target):
+    location = signin_to(app, target)
+    assert location == target
+    assert host_of(location) == "localhost"
 
 
 def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(
