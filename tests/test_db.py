@@ -52,6 +52,20 @@ def test_migrations_form_one_line_ending_at_head():
     assert len(chain) == len(set(chain)) == len(list(scripts.walk_revisions()))
 
 
+def test_head_constant_is_the_head_of_the_migration_scripts():
+    # Every command compares the database with HEAD_REVISION instead of
+    # asking Alembic; a migration added without updating it fails here.
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory(db.MIGRATIONS).get_heads()
+    assert heads == [db.HEAD_REVISION], (
+        f"the migrations end at {heads}: set HEAD_REVISION in "
+        "src/enews/store/db.py to the newest revision"
+    )
+    assert db.head_revision() == db.HEAD_REVISION
+    assert db.HEAD_REVISION in db.known_revisions()
+
+
 def test_upgrade_from_first_revision_keeps_data(tmp_path):
     """A database filled at revision 0001 comes to head with every row intact,
     issue placements included (SQLite's table rebuild must not cascade)."""

@@ -8,6 +8,8 @@ imported at start-up; each command imports the library parts it needs, so
 
 from __future__ import annotations
 
+import atexit
+import gc
 import signal
 import sys
 from collections.abc import Sequence
@@ -95,6 +97,11 @@ def cli(workspace: Path, db: str | None) -> None:
 
 
 def main() -> None:
+    # What a command built (SQLAlchemy's and Jinja2's objects above all) lives
+    # until the process ends; frozen, it is left out of the collections the
+    # interpreter runs while shutting down, which otherwise walk every object
+    # (0.1-0.15 s of each command on a 2-core machine).
+    atexit.register(gc.freeze)
     # `kill` (SIGTERM) takes the same path as Ctrl+C: the transaction rolls
     # back, a half-done build is discarded, and one "aborted" line is printed.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -1,1 +1,1 @@
-"""The build, the crash-safe bundle, the .eml, checks, the archive, public pages."""
+"""The build and its hand-off policy, the .eml, checks, the archive, public pages."""

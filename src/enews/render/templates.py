@@ -69,6 +69,10 @@ def environment(dirs: Sequence[Path]) -> jinja2.Environment:
     """
     env = jinja2.Environment(
         loader=OverrideLoader([str(d) for d in dirs], encoding="utf-8"),
+        # Compiled templates kept between processes (a folder of the user's
+        # own in the temp dir, entries checked against the source): compiling
+        # them was a tenth of a one-off `enews build`.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         # Item text is untrusted: escape everything in markup templates.
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("mjml", "html", "mjml.j2", "html.j2"),
