@@ -1,7 +1,7 @@
 """The ``enews`` root group and the list of its commands.
 
 Command modules define their commands on their own; they are registered
-here, in one place, in the order ``enews --help`` lists them. Only click is
+here, in one place (``COMMANDS``; ``--help`` lists them A to Z). Only click is
 imported at start-up; each command imports the library parts it needs, so
 ``enews --help`` stays fast.
 """
