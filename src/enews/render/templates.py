@@ -72,7 +72,7 @@ def environment(dirs: Sequence[Path]) -> jinja2.Environment:
         # Compiled templates kept between processes (a folder of the user's
         # own in the temp dir, entries checked against the source): compiling
         # them was a tenth of a one-off `enews build`.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        bytecode_cache=_bytecode_cache(),
         # Item text is untrusted: escape everything in markup templates.
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("mjml", "html", "mjml.j2", "html.j2"),
@@ -86,6 +86,13 @@ def environment(dirs: Sequence[Path]) -> jinja2.Environment:
     )
     env.filters["wrap"] = wrap
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no private temp folder: compile each time
+        return None
 
 
 def render_mjml(view: IssueView, *, settings: Settings, dirs: Sequence[Path]) -> str:
