@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from enews.config import Settings
@@ -99,3 +100,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite tests/golden/ from the current output (do it on purpose only).",
     )
+
+
+@pytest.fixture
+def empty_engine(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Engine]:
+    """An engine on an empty database (no schema at all) of this backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg").new_database(empty=True)
+    engine = db.make_engine(url)
+    yield engine
+    engine.dispose()
+    if backend != "sqlite":
+        request.getfixturevalue("pg").drop_database(url)

@@ -3,8 +3,6 @@ revision and filled with data comes to head with everything intact."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -14,18 +12,6 @@ from sqlalchemy import Engine, text
 from enews.errors import DatabaseError
 from enews.store import db
 from enews.store.models import Base
-
-
-@pytest.fixture
-def empty_engine(backend, tmp_path, request) -> Iterator[Engine]:
-    """An engine on an empty database (no schema at all) of this backend."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg").new_database(empty=True)
-    engine = db.make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def at_revision(engine: Engine, revision: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,41 +138,29 @@ def test_the_command_line_process_freezes_its_objects_at_exit(workspace, tmp_pat
 # ------------------------------------ the revision, read without Alembic
 
 
-@pytest.fixture
-def engine(backend, tmp_path, request) -> Iterator[Engine]:
-    """An engine on an empty database (no schema at all) of this backend."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rev.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg").new_database(empty=True)
-    engine = db.make_engine(url)
-    yield engine
-    engine.dispose()
-    if backend != "sqlite":
-        request.getfixturevalue("pg").drop_database(url)
-
-
 def alembic_reads(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def test_current_revision_agrees_with_alembic(engine):
-    assert db.current_revision(engine) is None is alembic_reads(engine)
+def test_current_revision_agrees_with_alembic(empty_engine):
+    assert db.current_revision(empty_engine) is None is alembic_reads(empty_engine)
     for revision in ("0001", "0002", db.HEAD_REVISION):
-        command.upgrade(db._alembic_config(engine), revision)
-        assert db.current_revision(engine) == revision == alembic_reads(engine)
+        command.upgrade(db._alembic_config(empty_engine), revision)
+        assert (
+            db.current_revision(empty_engine) == revision == alembic_reads(empty_engine)
+        )
 
 
-def test_an_empty_version_table_is_unstamped(engine):
-    with engine.begin() as conn:
+def test_an_empty_version_table_is_unstamped(empty_engine):
+    with empty_engine.begin() as conn:
         conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
-    assert db.current_revision(engine) is None is alembic_reads(engine)
+    assert db.current_revision(empty_engine) is None is alembic_reads(empty_engine)
 
 
-def test_two_stamped_revisions_are_refused(engine):
-    with engine.begin() as conn:
+def test_two_stamped_revisions_are_refused(empty_engine):
+    with empty_engine.begin() as conn:
         conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
         conn.execute(text("INSERT INTO alembic_version VALUES ('0002'), ('0003')"))
     with pytest.raises(DatabaseError, match=r"several revisions \(0002, 0003\)"):
-        db.ensure_schema(engine)
+        db.ensure_schema(empty_engine)
