@@ -211,7 +211,7 @@ def _form_page(
 
 
 # The library's field names where the form's differ.
-_FORM_FIELD = {"image": "image_url", "published_on": "date"}
+_FORM_FIELD = {"image": "image_url"}
 
 
 def _field(exc: EnewsError) -> str:
