@@ -25,7 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "limits": {"errors"},
     "urls": {"errors"},
     "profiles": {"errors"},
-    "config": {"errors", "urls", "profiles"},
+    "config": {"errors", "limits", "urls", "profiles"},
     "store": BASE,
     "render": BASE,
     "compose": BASE | {"store", "render"},

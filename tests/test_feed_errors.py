@@ -104,7 +104,7 @@ def test_malformed_xml():
         (
             b'<?xml version="1.0"?>\n<opml version="2.0"><body/></opml>',
             "feed.xml: not a valid RSS or Atom feed: the document is <opml>, "
-            "not <rss> or <feed>",
+            "not RSS or Atom",
         ),
         (
             b'<rss version="2.0"><channel><item><title>cut off',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -42,7 +43,7 @@ ITEM = st.fixed_dictionaries(
     {
         "kind": st.sampled_from(["News", "Article", "Interview", "Partner Interview"]),
         "title": TEXT,
-        "date": st.dates(),
+        "date": st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)),
         "url": URL,
         "summary": SUMMARY,
     }

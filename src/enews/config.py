@@ -12,13 +12,19 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from enews.errors import ConfigError
+from enews import limits
+from enews.errors import ConfigError, ValidationError
 from enews.urls import describe, is_absolute_url, is_tag_value
 
 CONFIG_FILE = "enews.toml"
 PACKAGED_TEMPLATES = Path(__file__).with_name("templates")
 THEME_COLOURS = ("primary", "accent", "text", "muted", "background")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# font_family goes into every style attribute: font names only, optionally in
+# single quotes, separated by commas; nothing that could end a declaration.
+_FONT = r"\s*(?:[\w.-][\w .-]*|'[\w .-]+')\s*"
+_FONT_FAMILY = re.compile(rf"{_FONT}(?:,{_FONT})*")
+MAX_LOGO_WIDTH = 600  # the email's width
 
 DEFAULT_SECTION_ORDER = ("News", "Article", "Interview")
 DEFAULT_HEADINGS = {"News": "News", "Article": "Articles", "Interview": "Interviews"}
@@ -91,9 +97,12 @@ def load_settings(workspace: Path) -> Settings:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad starts the files it saves with a BOM.
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: tables or lists nested too deeply") from exc
 
 
 def theme_dir(theme: str, workspace: Path | None) -> Path:
@@ -138,9 +147,12 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
     unknown = set(sections) - {"order", "headings"}
     if unknown:
         raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
+    for text in [*order, *headings, *headings.values()]:
+        _check_text(text, "sections", source)
     for key, schemes in _URL_KEYS.items():
         if kwargs.get(key):
             _check_url(kwargs[key], key, schemes, source)
+    _check_fonts_and_sender(kwargs, source)
     if "profile" in kwargs:
         from enews.profiles import get_profile
 
@@ -173,12 +185,48 @@ def _check_url(value: str, key: str, schemes: tuple[str, ...], source: str) -> N
     )
 
 
+def _check_fonts_and_sender(kwargs: dict[str, Any], source: str) -> None:
+    font = kwargs.get("font_family")
+    if font is not None and not _FONT_FAMILY.fullmatch(font):
+        raise ConfigError(
+            f"{source}: font_family must be font names separated by commas, "
+            "like Helvetica, Arial, sans-serif"
+        )
+    from email.headerregistry import Address  # only here: slow to import
+
+    try:
+        Address(addr_spec=kwargs.get("sender_email", Settings.sender_email))
+    except (ValueError, IndexError) as exc:
+        raise ConfigError(f"{source}: sender_email is not an e-mail address") from exc
+
+
+def _check_text(value: str, key: str, source: str) -> str:
+    """Every setting is one line of text an email can carry."""
+    try:
+        value = limits.clean_chars(value, key)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+    if "\n" in value or "\r" in value:
+        raise ConfigError(f"{source}: {key} must be one line")
+    return value
+
+
 def _brand_from_dict(data: Any, source: str) -> Brand:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: [brand] must be a table")
     kwargs = _known(Brand, data, source, prefix="brand.")
     for name, value in kwargs.items():
-        if name in {"logo_url", "logo_width"}:
+        if name == "logo_url":
+            if not is_absolute_url(value):
+                raise ConfigError(
+                    f"{source}: brand.logo_url must be an absolute http(s) URL"
+                )
+            continue
+        if name == "logo_width":
+            if not 0 < value <= MAX_LOGO_WIDTH:
+                raise ConfigError(
+                    f"{source}: brand.logo_width must be 1 to {MAX_LOGO_WIDTH} pixels"
+                )
             continue
         if not isinstance(value, str) or not _COLOUR.match(value):
             raise ConfigError(f"{source}: brand.{name} must be a colour like #1f5f8b")
@@ -206,6 +254,8 @@ def _known(
         expected = int if key == "logo_width" else str
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{source}: {prefix}{key} must be {expected.__name__}")
+        if isinstance(value, str):
+            value = _check_text(value, prefix + key, source)
         out[key] = value
     return out
 

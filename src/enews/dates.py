@@ -31,6 +31,10 @@ _WRITTEN = re.compile(rf"{_DAY}\s+{_WORD},?\s+{_YEAR}")
 # October 29, 2020 (the form US news pages use)
 _US = re.compile(rf"{_WORD}\s+{_DAY},?\s+{_YEAR}")
 _PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})")
+# A newsletter's items are dated within a sane span; outside it a date is a
+# typo (0202, 9999) that would break month arithmetic and sorting later.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_SPAN = f"outside the years {FIRST_YEAR} to {LAST_YEAR}"
 
 
 def parse_date(text: str, *, field: str = "date") -> dt.date:
@@ -50,9 +54,17 @@ def parse_date(text: str, *, field: str = "date") -> dt.date:
             field, f"{text!r} is not a date like 2020-10-29 or 29 October 2020"
         )
     try:
-        return dt.date(year, month, day)
+        day_value = dt.date(year, month, day)
     except ValueError as exc:
         raise ValidationError(field, f"{text!r} is not a valid date ({exc})") from exc
+    return check_date(day_value, field=field)
+
+
+def check_date(day: dt.date, *, field: str = "date") -> dt.date:
+    """``day``, or a ValidationError when it lies outside 1900-2199."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(field, f"{day.isoformat()} is {_SPAN}")
+    return day
 
 
 def is_written_date(text: str) -> bool:
@@ -78,6 +90,8 @@ def parse_month(text: str, *, field: str = "month") -> str:
     match = _PERIOD.fullmatch(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValidationError(field, f"{text!r} is not a month like 2020-10")
+    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise ValidationError(field, f"{text.strip()} is {_SPAN}")
     return f"{match[1]}-{match[2]}"
 
 

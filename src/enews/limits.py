@@ -1,10 +1,13 @@
-"""How long each text field may be, and the one-line rule: one home for each.
+"""How long each text field may be, which characters text may hold, and the
+one-line rule: one home for each.
 
 Every entry point (CLI, web forms, imports, dumps) and the build check the
-same numbers, so a value that is accepted also builds.
+same numbers and characters, so a value that is accepted also builds.
 """
 
 from __future__ import annotations
+
+import re
 
 from enews.errors import ValidationError
 
@@ -22,13 +25,89 @@ SUBJECT = 250
 PREHEADER = 300
 INTRO = 5_000
 
+# Row ids: Integer columns are 32-bit on PostgreSQL; a larger number asked
+# for names no row (and would overflow the driver), so it is "not found".
+ROW_ID = 2**31 - 1
+
+
+def is_row_id(number: int) -> bool:
+    return 0 < number <= ROW_ID
+
+
+# What no email may carry: C0 controls but tab, line feed and carriage return
+# (XML 1.0 and so MJML refuse them), lone surrogates (no UTF-8 can encode
+# them; argv holds them for bytes that are not UTF-8) and noncharacters.
+_NONCHARACTERS = "".join(
+    chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)
+)
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef"
+    + re.escape(_NONCHARACTERS)
+    + "]"
+)
+# C1 controls in pasted text are nearly always Windows-1252 bytes read as
+# Latin-1 ("\x93quoted\x94"): give them the characters they stood for.
+# Five of the 32 have no Windows-1252 meaning and stay forbidden.
+_C1 = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+_C1_CHARS = re.compile("[\x80-\x9f]")
+
+
+def clean_chars(value: str, field: str) -> str:
+    """``value`` with C1 controls as their Windows-1252 characters, or a
+    ValidationError naming ``field`` for a character no email may carry."""
+    if _C1_CHARS.search(value):
+        value = value.translate(_C1)
+    bad = bad_char(value) or _c1_left(value)
+    if bad:
+        raise ValidationError(field, bad)
+    return value
+
+
+def bad_char(value: str) -> str | None:
+    """Why ``value`` would break an email, or None when it would not.
+
+    The build and ``db load`` ask this of stored text; entry points ask
+    ``clean_chars``, which also settles C1 controls.
+    """
+    match = _FORBIDDEN.search(value)
+    if match is None:
+        return None
+    code = ord(match[0])
+    at = f"at character {match.start() + 1}"
+    if 0xDC80 <= code <= 0xDCFF:  # how Python keeps a byte that is not UTF-8
+        return f"holds a byte that is not UTF-8 text, 0x{code - 0xDC00:02X}, {at}"
+    if 0xD800 <= code <= 0xDFFF:
+        what = "a lone surrogate (not valid Unicode text)"
+    elif code < 0x20:
+        what = "a control character"
+    else:
+        what = "a noncharacter"
+    return f"holds {what}, U+{code:04X}, {at}"
+
+
+def _c1_left(value: str) -> str | None:
+    match = _C1_CHARS.search(value)
+    if match is None:
+        return None
+    code = ord(match[0])
+    return f"holds a control character, U+{code:04X}, at character {match.start() + 1}"
+
+
+def multi_line(value: str, field: str, limit: int) -> str:
+    """A text that may hold line breaks (a summary, an intro), checked."""
+    return check_length(clean_chars(value, field), field, limit)
+
 
 def one_line(value: str, field: str, limit: int, *, required: bool = False) -> str:
     """``value`` with its white space runs (line breaks too) made one space.
 
     Titles, kinds and subject lines never wrap, and a header must not break.
     """
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(clean_chars(value, field).split())
     if required and not cleaned:
         raise ValidationError(field, "must not be empty")
     return check_length(cleaned, field, limit)

@@ -31,22 +31,30 @@ _MEDIA_TEXT = tuple(
 
 
 def read_feed(
-    stream: BinaryIO, *, source: str, kind: str | None = None
+    stream: BinaryIO,
+    *,
+    source: str,
+    kind: str | None = None,
+    content_type: str | None = None,
 ) -> Iterator[RawRecord]:
     """Yield one record per feed entry; raise SourceError for an unreadable feed.
 
     ``kind``, when given, is every entry's kind; otherwise an entry's first
     category is. ``summary`` is passed on as feedparser gives it, unsanitized
-    (the importer sanitizes all HTML alike).
+    (the importer sanitizes all HTML alike). ``content_type`` is the one a
+    server sent with the feed: its charset tells the encoding.
     """
-    root = feed_xml.parse_document(feed_xml.read_document(stream, source), source)
+    data = feed_xml.read_document(stream, source)
+    charset = feed_xml.charset_of(content_type)
+    root = feed_xml.parse_document(data, source, charset)
+    del data
     alts = _take_media_alts(root)
-    wrong_root = feed_xml.wrong_root(root)
+    empty_problem = feed_xml.why_no_entries(root, source)
     document = feed_xml.serialized(root)
     del root  # the tree is no longer needed: free it before feedparser runs
     entries = _parse(document, source).entries
-    if not entries and wrong_root:
-        raise feed_xml.not_a_feed(source, None, wrong_root)
+    if not entries and empty_problem:
+        raise empty_problem
     if len(alts) != len(entries):  # nested entries: rather no alt than
         alts = [None] * len(entries)  # another entry's alt
     for number, (entry, alt) in enumerate(zip(entries, alts, strict=True), 1):

@@ -9,8 +9,10 @@ feedparser's strict parser refuses them too and its loose one would not
 tell them from real damage: a bare "&" or "<", HTML entities such as
 &eacute;, the document's own entities (feedparser's DOCTYPE rewriting
 drops them when they are declared on one line). And windows-1252 bytes in
-a "UTF-8" feed are read as windows-1252 one by one, where feedparser would
-decode the whole feed as chardet's guess (MacRoman, say).
+a feed declared UTF-8 are read as windows-1252 one by one, where feedparser
+would decode the whole feed as chardet's guess (MacRoman, say); in a feed
+that declares no encoding they are refused, as bytes in any other encoding
+would be (XML's default is UTF-8, and a guess is how mojibake is stored).
 
 feedparser then reads lxml's serialisation of the root element: UTF-8,
 entities expanded, no DOCTYPE. The whole document is held in memory, so
@@ -19,6 +21,7 @@ feeds larger than MAX_FEED_BYTES are refused."""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from html.entities import name2codepoint
 from typing import Any, BinaryIO
@@ -59,8 +62,10 @@ def read_document(stream: BinaryIO, source: str) -> bytes:
     return data
 
 
-def parse_document(data: bytes, source: str) -> Any:
+def parse_document(data: bytes, source: str, charset: str | None = None) -> Any:
     """The document's root element; SourceError with its line if not XML.
+
+    ``charset`` is the one a server declared (see charset_of), if any.
 
     Not lenient about broken XML: libxml2's recovery loses data silently
     (an empty title, the rest of a file after a bad attribute).
@@ -70,7 +75,7 @@ def parse_document(data: bytes, source: str) -> Any:
         no_network=True,
         huge_tree=False,  # libxml2's limits on depth and text size stay
     )
-    data = _repaired(_as_utf8(data, source))
+    data = _repaired(_as_utf8(data, source, charset))
     try:
         # feed(), not fromstring(): a NUL byte does not end the document.
         # In pieces: libxml2 refuses one buffer of over ~10 MB (huge_tree).
@@ -91,14 +96,45 @@ def serialized(root: Any) -> bytes:
     return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
-def wrong_root(root: Any) -> str | None:
-    """Why a document without entries is not a feed, or None if it is one.
+def why_no_entries(root: Any, source: str) -> SourceError | None:
+    """What is wrong with the document if feedparser finds no entries in it:
+    not a feed at all, or entries where feedparser does not look for them.
 
-    No entries is fine for a feed that has none yet, not for other XML.
+    None for a feed that has no entries yet. Found before feedparser runs,
+    so the tree can be freed.
     """
-    if root.tag in FEED_ROOTS:
+    if root.tag not in FEED_ROOTS:
+        return not_a_feed(
+            source, None, f"the document is <{root.tag}>, not RSS or Atom"
+        )
+    stray = next(root.iter("{*}item", "{*}entry"), None)
+    if stray is None:
         return None
-    return f"the document is <{etree.QName(root).localname}>, not <rss> or <feed>"
+    name, dialect = etree.QName(stray), _DIALECTS[root.tag]
+    written = name.localname if name.namespace == dialect[1] else stray.tag
+    where = f"<{written}> inside {dialect[0]}"
+    return SourceError(source, stray.sourceline, f"{where}; {dialect[2]}")
+
+
+# What each root is called, the namespace of its entries, what they are.
+_DIALECTS = {
+    "rss": ("an RSS <rss>", None, "RSS items are <item>, in no namespace"),
+    f"{{{_RDF}}}RDF": (
+        "an RSS 1.0 <rdf:RDF>",
+        _RSS1,
+        f"RSS 1.0 items are <item>, in the namespace {_RSS1}",
+    ),
+    f"{{{_ATOM}}}feed": (
+        "an Atom <feed>",
+        _ATOM,
+        f"Atom entries are <entry>, in the namespace {_ATOM}",
+    ),
+    f"{{{_ATOM03}}}feed": (
+        "an Atom 0.3 <feed>",
+        _ATOM03,
+        f"Atom 0.3 entries are <entry>, in the namespace {_ATOM03}",
+    ),
+}
 
 
 def not_a_feed(source: str, line: int | None, reason: str) -> SourceError:
@@ -107,10 +143,21 @@ def not_a_feed(source: str, line: int | None, reason: str) -> SourceError:
 
 # -- bytes to UTF-8 ------------------------------------------------------------
 
+# A byte order mark, else the first four bytes of "<?xml" (or of "<rss")
+# in a 16- or 32-bit encoding (XML 1.0, appendix F). UTF-32 before UTF-16:
+# FF FE 00 00 starts both, and XML has no U+0000.
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_WIDE = (
+    (re.compile(rb"\0\0\0[^\0]"), "utf-32-be"),
+    (re.compile(rb"[^\0]\0\0\0"), "utf-32-le"),
+    (re.compile(rb"\0[^\0]\0[^\0]"), "utf-16-be"),
+    (re.compile(rb"[^\0]\0[^\0]\0"), "utf-16-le"),
 )
 _DECLARED = re.compile(
     rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']"""
@@ -118,8 +165,12 @@ _DECLARED = re.compile(
 _DECLARATION_ENCODING = re.compile(
     r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2"""
 )
+_CHARSET = re.compile(r""";\s*charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 # What browsers (and feedparser) do: these labels really mean windows-1252.
 _AS_CP1252 = {"iso8859-1", "ascii"}
+# Labels often given to text in a larger encoding; tried only when the bytes
+# are not the label's (Shift_JIS and cp932 read the wave dash differently).
+_SUPERSETS = {"shift_jis": "cp932", "gb2312": "gbk", "euc_kr": "cp949"}
 _FALLBACK = "enews-cp1252-fallback"
 
 
@@ -136,48 +187,124 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_FALLBACK, _cp1252_fallback)
 
 
-def _as_utf8(data: bytes, source: str) -> bytes:
-    """The document in UTF-8, its XML declaration saying so."""
-    encoding, relabel = _encoding(data, source)
-    if encoding == "utf-8" and not relabel and _is_utf8(data):
-        return data  # the usual feed: nothing to decode or declare
-    errors = _FALLBACK if encoding.startswith("utf-8") else "replace"
-    text = codecs.decode(data, encoding, errors)
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of an HTTP Content-Type, if it has one."""
+    found = _CHARSET.search(content_type or "")
+    return found.group(1) if found else None
+
+
+def _as_utf8(data: bytes, source: str, charset: str | None) -> bytes:
+    """The document in UTF-8, its XML declaration saying so.
+
+    The encoding is the bytes' own (a BOM, or 16/32-bit characters), else
+    the one declared (the server's charset, the XML declaration), else
+    UTF-8 by XML's rule: undeclared bytes that are not UTF-8 are refused
+    rather than guessed at (a guess is how Shift_JIS becomes mojibake).
+    """
+    found = _DECLARED.match(data)
+    label = found.group(1).decode("ascii") if found else None
+    encoding, declared = _encoding(data, source, charset, label)
+    if encoding in ("utf-8", "utf-8-sig"):
+        bad = _utf8_error(data)
+        plain = label is None or codecs.lookup(label).name == "utf-8"
+        if bad is None and plain and encoding == "utf-8":
+            return data  # the usual feed: nothing to decode or declare
+        if bad is not None and not declared:
+            raise _not_encoded(source, data, bad, "utf-8", _DECLARE)
+        text = data.decode(encoding, _FALLBACK)
+    else:
+        try:
+            text = _decoded(data, encoding)
+        except UnicodeDecodeError as exc:
+            raise _not_encoded(source, data, exc.start, encoding, "") from None
     text = _DECLARATION_ENCODING.sub(r'\1"utf-8"', text, count=1)
     return text.encode("utf-8", "replace")  # "replace": lone surrogates
 
 
-def _is_utf8(data: bytes) -> bool:
+_DECLARE = "; declare the encoding in the XML declaration"
+
+
+def _utf8_error(data: bytes) -> int | None:
     try:
         data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def _decoded(data: bytes, encoding: str) -> str:
+    """The text, in the label's superset if need be; else UnicodeDecodeError."""
+    try:
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        return False
-    return True
+        if encoding not in _SUPERSETS:
+            raise
+        return data.decode(_SUPERSETS[encoding])
 
 
-def _encoding(data: bytes, source: str) -> tuple[str, bool]:
-    """The codec to read the document with, and whether its XML declaration
-    (if any) says otherwise."""
+def _not_encoded(
+    source: str, data: bytes, at: int, name: str, hint: str
+) -> SourceError:
+    line = data[:at].decode(name, "replace").count("\n") + 1
+    label = "UTF-8" if name == "utf-8" else name
+    return SourceError(
+        source, None, f"not {label} text (byte 0x{data[at]:02x} at line {line}){hint}"
+    )
+
+
+def _encoding(
+    data: bytes, source: str, charset: str | None, label: str | None
+) -> tuple[str, bool]:
+    """The codec to read the document with, and whether it was declared."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, True
-    declared = _DECLARED.match(data)
-    if not declared:
-        return "utf-8", False
-    label = declared.group(1).decode("ascii")
+    for pattern, name in _WIDE:
+        if pattern.match(data):
+            return name, True
+    if re.match(rb"\0\0[^\0]\0|\0[^\0]\0\0", data):
+        raise SourceError(source, 1, "UCS-4 in an unusual byte order cannot be read")
+    served = _codec(charset, source, "the server's Content-Type") if charset else None
+    declared = _codec(label, source, "the XML declaration") if label else None
+    if served and declared and served != declared:
+        return _agreed(data, source, served, declared), True
+    chosen = served or declared
+    return (chosen, True) if chosen else ("utf-8", False)
+
+
+def _codec(label: str, source: str, where: str) -> str | None:
+    """Python's codec for an encoding label, None for UTF-16/32 (which bytes
+    read as ASCII are not, whatever the label says: a common mistake)."""
     try:
         name = codecs.lookup(label).name
     except LookupError:
+        line = 1 if where == "the XML declaration" else None
         raise SourceError(
-            source, 1, f"unknown character encoding {label!r} in the XML declaration"
+            source, line, f"unknown character encoding {label!r} in {where}"
         ) from None
-    if name in _AS_CP1252:
-        return "cp1252", True
-    # The declaration was readable as ASCII, so the bytes are not UTF-16/32
-    # whatever it says (a common mistake).
     if name.startswith(("utf-16", "utf-32")):
-        return "utf-8", True
-    return name, name != "utf-8"
+        return None
+    return "cp1252" if name in _AS_CP1252 else name
+
+
+def _agreed(data: bytes, source: str, served: str, declared: str) -> str:
+    """Which of the server's charset and the XML declaration the bytes bear out."""
+    texts: dict[str, str] = {}
+    for name in (served, declared):
+        with contextlib.suppress(UnicodeDecodeError):
+            texts[name] = _decoded(data, name)
+    if len(set(texts.values())) == 1:  # only one reads it, or both alike
+        return next(iter(texts))
+    if "utf-8" in texts:  # non-ASCII text that is valid UTF-8 is UTF-8
+        return "utf-8"
+    if not texts:  # neither: the error is told in the server's terms
+        return served
+    raise SourceError(
+        source,
+        None,
+        f"the server says the encoding is {served}, the XML declaration "
+        f"{declared}, and the bytes could be either",
+    )
 
 
 # -- lossless repairs ------------------------------------------------------------

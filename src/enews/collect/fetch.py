@@ -3,21 +3,26 @@
 Either way the caller gets a seekable binary stream (format detection reads
 the first bytes, then rewinds) and every failure is a one-line SourceError.
 A download is spooled to a temporary file that stays in memory only up to
-SPOOL_BYTES, so a large feed costs disk, not RAM.
+SPOOL_BYTES, so a large feed costs disk, not RAM. It has DEADLINE seconds
+in all, however slowly the server sends: the timeout alone applies to each
+read, and a byte every few seconds would hold an import for ever.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import http.client
 import os
 import socket
 import ssl
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 from enews.collect.records import SourceError
@@ -26,6 +31,7 @@ USER_AGENT = "enews/0.1 (+newsletter importer)"
 SPOOL_BYTES = 8 * 1024 * 1024
 COPY_CHUNK = 1 << 16
 MAX_BYTES = 200 * 1024 * 1024
+DEADLINE = 30.0  # seconds for a whole download
 
 
 @dataclass(frozen=True)
@@ -48,16 +54,23 @@ class Source:
 
 
 def open_source(
-    spec: str, *, max_bytes: int = MAX_BYTES, timeout: float = 30.0
+    spec: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    timeout: float = 30.0,
+    deadline: float | None = None,
 ) -> Source:
     """Open a local path or download an http(s) URL; raise only SourceError.
 
-    ``max_bytes`` and ``timeout`` apply to downloads only: a local file's
-    size is already known and its reading cannot hang.
+    ``max_bytes``, ``timeout`` (for each network operation) and ``deadline``
+    (for the whole download, redirects included; DEADLINE unless given)
+    apply to downloads only: a local file's size is already known and its
+    reading cannot hang.
     """
     scheme = _scheme(spec)
     if scheme in ("http", "https"):
-        return _download(spec, max_bytes, timeout)
+        seconds = DEADLINE if deadline is None else deadline
+        return _Download(spec, max_bytes, timeout).within(seconds)
     # "notes:2024.xml" is a legal file name, so a colon alone does not make a
     # URL; "ftp://…" or "javascript:…" that is not an existing file does.
     if scheme and ("://" in spec or not os.path.lexists(spec)):
@@ -93,25 +106,140 @@ def _open_file(spec: str) -> Source:
     return Source(stream=stream, name=spec, size=size, content_type=None)
 
 
-def _download(url: str, max_bytes: int, timeout: float) -> Source:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
-    try:
-        with opener.open(request, timeout=timeout) as response:
+class _Download:
+    """One download, run in a thread of its own so that the caller can give
+    up on it at the deadline, whatever it is blocked in (a name lookup, a
+    TLS handshake, headers or a body sent a byte at a time)."""
+
+    def __init__(self, url: str, max_bytes: int, timeout: float) -> None:
+        self.url, self.max_bytes, self.timeout = url, max_bytes, timeout
+        self._lock = threading.Lock()
+        self._outcome: Source | BaseException | None = None
+        self._abandoned = False  # the caller has gone: clean up, stop reading
+        self._sockets: list[socket.socket] = []
+
+    def within(self, deadline: float) -> Source:
+        worker = threading.Thread(target=self._run, name="enews-download", daemon=True)
+        worker.start()
+        try:
+            worker.join(deadline)
+        finally:  # also on Ctrl-C: the worker then closes what it opened
+            with self._lock:
+                outcome, self._abandoned = self._outcome, self._outcome is None
+                for sock in self._sockets if self._abandoned else ():
+                    _shut(sock)  # a blocked read returns: the worker ends
+        if outcome is None:
+            raise SourceError(
+                self.url, None, f"no complete answer within {deadline:g} s"
+            )
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _run(self) -> None:
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        outcome: Source | BaseException
+        try:
+            outcome = self._fetch(spool)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            outcome = SourceError(self.url, None, _network_reason(exc, self.timeout))
+        except BaseException as exc:  # raised again in the caller's thread
+            outcome = exc
+        with self._lock:
+            if self._abandoned or not isinstance(outcome, Source):
+                spool.close()  # the spool is the Source's stream
+            if not self._abandoned:
+                self._outcome = outcome
+
+    def _fetch(self, spool: IO[bytes]) -> Source:
+        url = self.url
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        opener = urllib.request.build_opener(
+            _HttpOnlyRedirects, _HTTPHandler(self), _HTTPSHandler(self)
+        )
+        with opener.open(request, timeout=self.timeout) as response:
             content_type = response.headers.get("Content-Type")
-            _check_declared_size(url, response.headers.get("Content-Length"), max_bytes)
-            size = _copy(url, response, spool, max_bytes)
+            length = response.headers.get("Content-Length")
+            _check_declared_size(url, length, self.max_bytes)
+            size = self._copy(response, spool)
+        if length and length.isdigit() and size < int(length):
+            raise http.client.IncompleteRead(b"", int(length) - size)
         spool.seek(0)
-    except SourceError:
-        spool.close()
-        raise
-    except (OSError, ValueError, http.client.HTTPException) as exc:
-        spool.close()
-        raise SourceError(url, None, _network_reason(exc, timeout)) from None
-    return Source(
-        stream=cast(BinaryIO, spool), name=url, size=size, content_type=content_type
-    )
+        return Source(
+            stream=cast(BinaryIO, spool), name=url, size=size, content_type=content_type
+        )
+
+    def _copy(self, response: http.client.HTTPResponse, spool: IO[bytes]) -> int:
+        # read1: whatever has arrived, so a trickle cannot keep this thread
+        # reading after the caller has given up. Content-Length may be
+        # absent or wrong, so count what actually arrives.
+        total = 0
+        while not self._abandoned and (chunk := response.read1(COPY_CHUNK)):
+            total += len(chunk)
+            if total > self.max_bytes:
+                raise SourceError(self.url, None, _too_large(self.max_bytes))
+            spool.write(chunk)
+        return total
+
+    def connected(self, sock: socket.socket) -> None:
+        """Note a connection's socket, to shut it if the caller gives up."""
+        with self._lock:
+            self._sockets.append(sock)
+            if self._abandoned:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # socket.socket's shutdown, also for an SSLSocket: its own would drop
+    # the TLS state under the reading thread's feet.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+# Connections that tell the download their socket (after the TLS handshake,
+# which only the timeout bounds: the caller has gone by then anyway).
+
+
+class _WatchedHTTP(http.client.HTTPConnection):
+    def __init__(self, *args: Any, download: _Download, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.download = download
+
+    def connect(self) -> None:
+        super().connect()
+        self.download.connected(self.sock)
+
+
+class _WatchedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, download: _Download, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.download = download
+
+    def connect(self) -> None:
+        super().connect()
+        self.download.connected(self.sock)
+
+
+class _Watching(urllib.request.AbstractHTTPHandler):
+    def __init__(self, download: _Download, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.download = download
+
+    def do_open(  # type: ignore[override]
+        self, http_class: type, req: urllib.request.Request, **kwargs: Any
+    ) -> http.client.HTTPResponse:
+        https = issubclass(http_class, http.client.HTTPSConnection)
+        watched = _WatchedHTTPS if https else _WatchedHTTP
+        factory = functools.partial(watched, download=self.download)
+        return super().do_open(factory, req, **kwargs)
+
+
+class _HTTPHandler(_Watching, urllib.request.HTTPHandler):
+    pass
+
+
+class _HTTPSHandler(_Watching, urllib.request.HTTPSHandler):
+    pass
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
@@ -141,17 +269,6 @@ def _check_declared_size(url: str, length: str | None, max_bytes: int) -> None:
     """Refuse before downloading when the server announces too large a body."""
     if length and length.isdigit() and int(length) > max_bytes:
         raise SourceError(url, None, _too_large(max_bytes))
-
-
-def _copy(url: str, response: IO[bytes], spool: IO[bytes], max_bytes: int) -> int:
-    # Content-Length may be absent or wrong, so count what actually arrives.
-    total = 0
-    while chunk := response.read(COPY_CHUNK):
-        total += len(chunk)
-        if total > max_bytes:
-            raise SourceError(url, None, _too_large(max_bytes))
-        spool.write(chunk)
-    return total
 
 
 def _too_large(max_bytes: int) -> str:

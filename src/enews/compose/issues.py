@@ -195,7 +195,7 @@ def _field_value(name: str, value: str) -> str | None:
             raise ValidationError("status", "must be 'draft' or 'ready'")
         return value
     if name == "intro":
-        return limits.check_length(value.strip(), "intro", limits.INTRO) or None
+        return limits.multi_line(value.strip(), "intro", limits.INTRO) or None
     if name not in _ONE_LINE:
         raise ValidationError(name, "is not a field of an issue")
     text = limits.one_line(value, name, _ONE_LINE[name], required=name == "title")

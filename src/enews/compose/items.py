@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from enews import limits
-from enews.dates import month_bounds, parse_date
+from enews.dates import check_date, month_bounds, parse_date
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.render.richtext import clean_summary
 from enews.store.db import fold
@@ -61,7 +61,7 @@ def make_draft(
     return ItemDraft(
         kind=_text(kind, "kind", limits.KIND, required=True),
         title=_text(title, "title", limits.ITEM_TITLE, required=True),
-        published_on=parse_date(date) if isinstance(date, str) else date,
+        published_on=_date(date),
         url=_link(url, "url"),
         summary=stored_summary,
         summary_format=stored_format,
@@ -101,6 +101,12 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str |
     if value is None:
         return None
     return limits.one_line(value, field, limit, required=required)
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if isinstance(value, str):
+        return parse_date(value)
+    return None if value is None else check_date(value)
 
 
 def _summary(value: str | None, given: str | None) -> tuple[str | None, str | None]:
@@ -195,7 +201,7 @@ def _check_title_free(session: Session, item: Item) -> None:
 
 
 def get_item(session: Session, item_id: int) -> Item:
-    item = session.get(Item, item_id)
+    item = session.get(Item, item_id) if limits.is_row_id(item_id) else None
     if item is None:
         raise NotFoundError(f"no item with id {item_id}")
     return item
@@ -270,7 +276,7 @@ def parse_cursor(text: str) -> Cursor:
         cursor = dt.date.fromisoformat(day), int(number)
     except ValueError:
         cursor = None
-    if cursor is None or cursor[1] < 1 or not number.isdigit():
+    if cursor is None or not limits.is_row_id(cursor[1]) or not number.isdigit():
         raise ValidationError("after", f"{text!r} is not a page position")
     return cursor
 

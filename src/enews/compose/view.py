@@ -11,9 +11,11 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from enews import limits
 from enews.compose.issues import get_issue
 from enews.config import Settings
 from enews.dates import long_date, month_name
+from enews.errors import EnewsError
 from enews.render.links import add_utm, tag_fragment
 from enews.render.richtext import html_to_paragraphs, sanitize
 from enews.render.view import (
@@ -84,7 +86,9 @@ def make_view(issue: Issue, rows: Sequence[_Row], settings: Settings) -> IssueVi
     """Group rows into sections (configured order), pulling out the featured item."""
     by_section: dict[str, list[ItemView]] = {}
     featured: ItemView | None = None
+    _check_texts(issue, _ISSUE_TEXTS, f"issue {issue.slug!r}")
     for row in rows:
+        _check_texts(row, _ITEM_TEXTS, f"item {row.id} ({row.title[:60]!r})")
         view = _tagged(item_view(row), settings, issue.slug)
         if row.featured and featured is None:
             featured = view
@@ -107,6 +111,23 @@ def make_view(issue: Issue, rows: Sequence[_Row], settings: Settings) -> IssueVi
         sections=tuple(sections),
         updated_at=issue.updated_at,
     )
+
+
+_ISSUE_TEXTS = ("title", "subject", "preheader", "intro")
+_ITEM_TEXTS = ("kind", "title", "url", "summary", "image_url", "image_alt")
+
+
+def _check_texts(row: object, names: tuple[str, ...], what: str) -> None:
+    """Name the item and field of a character that would break the compile.
+
+    Entry points refuse such text; this catches rows written before they
+    did, or behind enews's back, which MJML would refuse naming nothing.
+    """
+    for name in names:
+        value = getattr(row, name)
+        bad = value and limits.bad_char(value)
+        if bad:
+            raise EnewsError(f"{what}: {name} {bad}; edit it first")
 
 
 def item_view(row: _Row | Item) -> ItemView:

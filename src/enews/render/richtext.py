@@ -58,7 +58,7 @@ def clean_summary(
     """
     if text is None:
         return None, "text"
-    limits.check_length(text, "summary", limits.SUMMARY)
+    text = limits.multi_line(text, "summary", limits.SUMMARY)
     source_format = given or guess_format(text)
     if source_format not in INPUT_FORMATS:
         raise ValidationError("summary_format", "must be text, html or markdown")
@@ -66,6 +66,8 @@ def clean_summary(
         return _plain(text), "text"
     rich = markdown_to_html(text) if source_format == "markdown" else text
     cleaned = sanitize(rich).strip()
+    # A character reference (&#1;) names what a raw character may not be.
+    limits.clean_chars(html.unescape(cleaned), "summary")
     bare = _ONE_PARAGRAPH.fullmatch(cleaned)
     if bare:  # one paragraph of plain words is plain text
         cleaned = bare[1]

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table
 
-from enews.dates import as_utc
-from enews.errors import DumpError
+from enews import limits
+from enews.dates import as_utc, check_date
+from enews.errors import DumpError, ValidationError
 
 Row = dict[str, Any]
 
@@ -79,7 +80,10 @@ def _parse_datetime(value: Any, *, aware: bool) -> dt.datetime:
 def _parse_date(value: Any) -> dt.date:
     if not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)")
-    return dt.date.fromisoformat(value)
+    try:
+        return check_date(dt.date.fromisoformat(value))
+    except ValidationError as exc:
+        raise ValueError(exc.problem) from exc
 
 
 def _parse_bool(value: Any) -> bool:
@@ -91,6 +95,8 @@ def _parse_bool(value: Any) -> bool:
 def _parse_int(value: Any) -> int:
     if type(value) is not int:
         raise ValueError("must be a whole number")
+    if abs(value) > limits.ROW_ID:
+        raise ValueError(f"is out of range (at most {limits.ROW_ID})")
     return value
 
 
@@ -100,6 +106,9 @@ def _parse_text(value: Any, *, limit: int | None) -> str:
         raise ValueError("must be text")
     if limit is not None and len(value) > limit:
         raise ValueError(f"is longer than {limit} characters")
+    bad = limits.bad_char(value)
+    if bad:
+        raise ValueError(bad)
     return value
 
 
