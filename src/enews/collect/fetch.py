@@ -198,26 +198,18 @@ def _shut(sock: socket.socket) -> None:
 
 # Connections that tell the download their socket (after the TLS handshake,
 # which only the timeout bounds: the caller has gone by then anyway).
-
-
 class _WatchedHTTP(http.client.HTTPConnection):
     def __init__(self, *args: Any, download: _Download, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.download = download
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # for HTTPS, the TLS connect (next in the MRO)
         self.download.connected(self.sock)
 
 
-class _WatchedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, download: _Download, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.download = download
-
-    def connect(self) -> None:
-        super().connect()
-        self.download.connected(self.sock)
+class _WatchedHTTPS(_WatchedHTTP, http.client.HTTPSConnection):
+    pass
 
 
 class _Watching(urllib.request.AbstractHTTPHandler):
