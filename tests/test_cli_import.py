@@ -156,3 +156,69 @@ def test_exported_csv_and_json_import_back_unchanged(enews, tmp_path):
         assert result.exit_code == 0, result.output
         assert " 0 added, 0 updated, " in result.stdout
         assert result.stdout.strip().endswith("unchanged, 0 invalid")
+
+
+# -- the server's charset reaches the feed reader ------------------------------------
+
+CHARSET_FEED = (
+    "<rss version='2.0'><channel><title>t</title><link>https://coop.example/</link>"
+    "<description>d</description><item><title>{title}</title>"
+    "<link>https://coop.example/{slug}</link><category>News</category>"
+    "<pubDate>Fri, 09 Oct 2020 10:00:00 GMT</pubDate></item></channel></rss>"
+)
+
+
+@pytest.fixture
+def typed_server() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
+    """Serves ``routes[path] = (content type, body)`` on 127.0.0.1."""
+    from http.server import BaseHTTPRequestHandler
+
+    routes: dict[str, tuple[str, bytes]] = {}
+
+    class Typed(BaseHTTPRequestHandler):
+        def do_GET(self):
+            content_type, body = routes[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Typed)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("title", "encoding"),
+    [
+        ("Zo\u00eb\u2019s caf\u00e9", "windows-1252"),
+        ("総会のお知らせ", "shift_jis"),
+        ("Новости", "koi8-r"),
+    ],
+)
+def test_a_feed_whose_encoding_only_the_server_names(
+    enews, typed_server, title, encoding
+):
+    url, routes = typed_server
+    body = CHARSET_FEED.format(title=title, slug=encoding).encode(encoding)
+    routes["/feed"] = (f"application/rss+xml; charset={encoding}", body)
+    result = enews("import", f"{url}/feed")
+    assert result.exit_code == 0, result.output
+    assert [i["title"] for i in items(enews)] == [title]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_wide_feed_is_told_from_its_bytes(enews, typed_server, encoding):
+    url, routes = typed_server
+    body = CHARSET_FEED.format(title="Zoë", slug="wide").encode(encoding)
+    routes["/feed"] = ("application/octet-stream", body)
+    result = enews("import", f"{url}/feed")
+    assert result.exit_code == 0, result.output
+    assert [i["title"] for i in items(enews)] == ["Zoë"]

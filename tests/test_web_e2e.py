@@ -21,6 +21,7 @@ from enews.publish.build import build_issue
 from enews.render.templates import PACKAGED_TEMPLATES
 from enews.web import create_app
 from enews.web.app import LOOPBACK_HOSTS
+from enews.web.server import LocalServer
 from enews.workspace import Workspace
 from tests.chromium import launch, needs_chromium
 from tests.factories import make_issue, make_item
@@ -78,10 +79,8 @@ def issue(workspace: Workspace, items: dict[str, int]) -> str:
 
 @pytest.fixture
 def server(workspace: Workspace) -> Iterator[Served]:
-    from werkzeug.serving import make_server
-
     app = create_app(workspace, trusted_hosts=LOOPBACK_HOSTS)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    httpd = LocalServer("127.0.0.1", 0, app)
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -90,8 +89,8 @@ def server(workspace: Workspace) -> Iterator[Served]:
         yield Served(f"http://127.0.0.1:{httpd.port}", workspace)
     finally:
         httpd.shutdown()
-        httpd.server_close()
         thread.join(5)
+        httpd.close()  # waits for request threads: none uses the database after
 
 
 @pytest.fixture

@@ -40,6 +40,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     the workspace has one, everyone signs in. For a team server, run
     enews.web.wsgi:app under gunicorn instead (see the README).
 
+    A connection idle for 30 s is closed and at most 64 are served at once
+    (more get "503 busy"), so forgotten tabs and stuck clients cannot pile
+    up threads.
+
     \b
     Examples:
       enews serve
@@ -47,11 +51,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
       enews -w ~/newsletter serve
       enews user add amy && enews serve --host 0.0.0.0
     """
-    from werkzeug.serving import make_server
-
     from enews.store.accounts import has_users
     from enews.web import create_app
     from enews.web.app import LOOPBACK_HOSTS
+    from enews.web.server import LocalServer
 
     ws = workspace(ctx)
     local = _is_loopback(host)
@@ -69,7 +72,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         require_signin=True if not local else None,
     )
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = LocalServer(host, port, app)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     logging.getLogger("werkzeug").addFilter(_QuietLongPoll())
@@ -84,7 +87,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
-        server.server_close()
+        server.close()
 
 
 def _is_loopback(host: str) -> bool:

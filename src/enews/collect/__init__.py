@@ -24,13 +24,21 @@ _EXTENSIONS = {
 }
 _LISTING_START = re.compile(rb"^\s*\d{1,3}\.(\s|$)")
 _CSV_HEADER = re.compile(rb"^[^\n]*\btitle\b[^\n]*,|^[^\n]*,[^\n]*\btitle\b", re.I)
+# Byte order marks, longest first (the UTF-32-LE one starts with UTF-16-LE's).
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+)
 
 
 def detect_format(
     head: bytes, *, name: str = "", content_type: str | None = None
 ) -> str:
     """Guess csv/json/feed/listing from the first bytes of a source."""
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    text = _as_utf8(head).lstrip()
     if not text:
         raise SourceError(name, None, "the file is empty")
     if text.startswith(b"<"):
@@ -52,6 +60,30 @@ def detect_format(
     )
 
 
+def _as_utf8(head: bytes) -> bytes:
+    """The head as UTF-8 without a BOM, so that a feed in UTF-16 or UTF-32
+    (with a BOM, or with the zero bytes of ASCII text in them) is told by
+    its "<" as well; the reader decodes the whole source properly."""
+    for mark, codec in _BOMS:
+        if head.startswith(mark):
+            return _recoded(head[len(mark) :], codec)
+    first = head[:4]
+    if len(first) == 4 and first[:3] == b"\0\0\0":
+        return _recoded(head, "utf-32-be")
+    if len(first) == 4 and first[1:] == b"\0\0\0":
+        return _recoded(head, "utf-32-le")
+    if len(first) >= 2 and first[0] == 0 and first[1]:
+        return _recoded(head, "utf-16-be")
+    if len(first) >= 2 and first[0] and first[1] == 0:
+        return _recoded(head, "utf-16-le")
+    return head
+
+
+def _recoded(data: bytes, codec: str) -> bytes:
+    # errors="ignore": the head may end inside a character
+    return data.decode(codec, errors="ignore").encode()
+
+
 def read_records(
     stream: BinaryIO,
     fmt: str,
@@ -59,8 +91,12 @@ def read_records(
     source: str,
     kind: str | None = None,
     warn: Callable[[str], None] = lambda _: None,
+    content_type: str | None = None,
 ) -> Iterator[RawRecord]:
-    """The records of ``stream`` read as ``fmt`` (one of FORMATS)."""
+    """The records of ``stream`` read as ``fmt`` (one of FORMATS).
+
+    ``content_type`` is the one a server sent with a download: a feed's
+    encoding may be named only there (RFC 7303's charset parameter)."""
     if fmt == "csv":
         from enews.collect.csv_source import read_csv
 
@@ -72,7 +108,7 @@ def read_records(
     if fmt == "feed":
         from enews.collect.feed import read_feed
 
-        return read_feed(stream, source=source, kind=kind)
+        return read_feed(stream, source=source, kind=kind, content_type=content_type)
     if fmt == "listing":
         from enews.collect.listing import read_listing
 

@@ -124,7 +124,12 @@ def import_source(
         source=opened.name, format=fmt, dry_run=dry_run, skip_invalid=skip_invalid
     )
     records = read_records(
-        opened.stream, fmt, source=opened.name, kind=kind, warn=report.warnings.append
+        opened.stream,
+        fmt,
+        source=opened.name,
+        kind=kind,
+        warn=report.warnings.append,
+        content_type=opened.content_type,
     )
     label = "entry " if fmt == "feed" else ""
     with factory() as session:

@@ -27,6 +27,7 @@ class WebState:
     ws: Workspace
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _settings: tuple[str, Settings] | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def watched(self) -> list[Path]:
         return [
@@ -52,11 +53,17 @@ class WebState:
             return self._settings[1]
 
     def wait_for_change(self, since: str, timeout: float) -> str:
-        """Block until the stamp differs from ``since`` or ``timeout`` passes."""
+        """Block until the stamp differs from ``since``, ``timeout`` passes
+        or the server stops."""
         deadline = time.monotonic() + timeout
         while (stamp := self.stamp()) == since and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
+            if self._stopping.wait(POLL_SECONDS):
+                break
         return stamp
+
+    def stop(self) -> None:
+        """The server is closing: long polls answer now."""
+        self._stopping.set()
 
 
 def _stats(path: Path) -> list[tuple[str, os.stat_result]]:
