@@ -12,7 +12,16 @@ ITEM = f'<div class="item"><h3><a href="{URL}">Forum opens</a></h3>{IMG}</div>'
 PREHEADER = '<div style="display:none;max-height:0">Forums and field notes</div>'
 UNSUB = '<p><a href="{{unsubscribe_url}}">Unsubscribe</a></p>'
 TEXT = f"Forum opens\n{URL}\n\nUnsubscribe: {{{{unsubscribe_url}}}}\n"
-CHECKS = ("size", "links", "images", "unsubscribe", "document", "safety", "text")
+CHECKS = (
+    "size",
+    "links",
+    "item-links",
+    "images",
+    "unsubscribe",
+    "document",
+    "safety",
+    "text",
+)
 
 
 def page(

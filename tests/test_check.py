@@ -147,6 +147,22 @@ def test_links_accept_a_configured_placeholder_only_when_given():
 # -------------------------------------------------------------------- images
 
 
+def test_item_links_warn_naming_items_without_a_link():
+    unlinked = '<div class="item"><h3>Forum   closes</h3></div>'
+    featured = '<h3 class="lead">Our <em>big</em> story</h3>'
+    report = check_issue(page(featured + ITEM + unlinked), TEXT)
+    check = report.get("item-links")
+    assert check.status == "warn" and report.ok  # a warning does not stop a send
+    assert check.message == "2 items of 3 without a link"
+    assert check.details == ("'Our big story'", "'Forum closes'")
+
+
+def test_item_links_pass_when_every_title_links():
+    featured = f'<h3 class="lead"><a href="{URL}">Big</a></h3>'
+    check = check_issue(page(featured + ITEM), TEXT).get("item-links")
+    assert (check.status, check.message) == ("pass", "every item links to its story")
+
+
 @pytest.mark.parametrize(
     ("img", "problem"),
     [

@@ -67,7 +67,7 @@ def test_report_ok_failures_warnings_and_as_dict():
     assert not failed.ok
     data = json.loads(json.dumps(failed.as_dict()))
     assert data["ok"] is False
-    assert data["counts"] == {"pass": 6, "warn": 0, "fail": 1}
+    assert data["counts"] == {"pass": 7, "warn": 0, "fail": 1}
     safety = next(c for c in data["checks"] if c["name"] == "safety")
     assert safety["status"] == "fail"
     assert safety["details"] == ["<script>"]
@@ -86,8 +86,9 @@ def test_format_report_one_aligned_line_per_check_and_a_summary():
     assert lines[2].strip() == 'href="a.html"'
     # Details start in the message column.
     assert len(lines[2]) - len(lines[2].lstrip()) == lines[1].index("1 link")
-    assert lines[3].startswith("PASS images ")
-    assert lines[-1] == "1 failed, 1 warned, 5 passed"
+    assert lines[3].startswith("PASS item-links ")
+    assert lines[4].startswith("PASS images ")
+    assert lines[-1] == "1 failed, 1 warned, 6 passed"
 
 
 def test_format_report_shows_ten_details_then_how_many_more():
@@ -97,4 +98,4 @@ def test_format_report_shows_ten_details_then_how_many_more():
     shown = lines[start + 1 : start + 12]
     assert [x.strip() for x in shown[:10]] == [f'href="n{i}.html"' for i in range(10)]
     assert shown[10].strip() == "... and 3 more"
-    assert lines[start + 12].startswith("PASS images")
+    assert lines[start + 12].startswith("PASS item-links")

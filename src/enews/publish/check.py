@@ -90,6 +90,7 @@ def check_issue(html: str, text: str, *, placeholders: Sequence[str] = ()) -> Re
         checks=(
             _check_size(html, doc),
             _check_links(hrefs, known),
+            _check_item_links(doc),
             _check_images(doc),
             _check_unsubscribe(doc, known),
             _check_document(doc),
@@ -198,6 +199,44 @@ def _check_links(hrefs: list[str], known: frozenset[str]) -> Check:
     are = "is" if len(bad) == 1 else "are"
     why = f"{are} not absolute http(s), mailto or a merge tag"
     return Check("links", "fail", f"{_plural(len(bad), 'link')} {why}", bad)
+
+
+def _check_item_links(doc: Any) -> Check:
+    """Items whose title links nowhere: a reader cannot go on to the story
+    (as with a listing pasted from a web page, which loses its links)."""
+    titles = [_title_of(item) for item in _item_blocks(doc)]
+    unlinked = tuple(repr(_short(t, 60)) for t, linked in titles if not linked)
+    if not titles:
+        return Check("item-links", "pass", "no items")
+    if not unlinked:
+        return Check("item-links", "pass", "every item links to its story")
+    return Check(
+        "item-links",
+        "warn",
+        f"{_plural(len(unlinked), 'item')} of {len(titles)} without a link",
+        unlinked,
+    )
+
+
+def _item_blocks(doc: Any) -> list[Any]:
+    """The featured item and every item block (see partials/item.mjml.j2)."""
+    found = []
+    for element in doc.iter(etree.Element):
+        classes = (element.get("class") or "").split()
+        if (element.tag == "div" and "item" in classes) or (
+            element.tag == "h3" and "lead" in classes
+        ):
+            found.append(element)
+    return found
+
+
+def _title_of(block: Any) -> tuple[str, bool]:
+    """An item's title text, and whether it is a link."""
+    heading = block if block.tag == "h3" else next(block.iter("h3"), None)
+    if heading is None:
+        return ("(untitled)", False)
+    linked = any(a.get("href", "").strip() for a in heading.iter("a"))
+    return (" ".join(heading.text_content().split()), linked)
 
 
 def _check_images(doc: Any) -> Check:
