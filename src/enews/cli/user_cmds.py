@@ -13,6 +13,8 @@ from enews.cli.common import print_json, workspace
 def user() -> None:
     """Add, list and remove the accounts that sign in to `enews serve`.
 
+    Names ignore case: "Amy" and "amy" are one account, shown as it was added.
+
     Once a workspace has an account, its web workspace asks everyone to sign
     in, on every address; without one, `enews serve` only listens on this
     computer (127.0.0.1).
@@ -64,7 +66,7 @@ def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read it from stdin.")
 @click.pass_context
 def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
-    """Set a new password for an account.
+    """Set a new password for an account; its open sessions end.
 
     \b
     Example:
@@ -74,11 +76,11 @@ def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
 
     ws = workspace(ctx)
     with ws.transaction() as session:
-        get_user(session, name)  # before asking for a password
+        name = get_user(session, name).name  # before asking; as it was typed
     password = _password(password_stdin)
     with ws.transaction() as session:
         set_password(session, name, password)
-    click.echo(f"changed the password of {name}")
+    click.echo(f"changed the password of {name}; its web sessions have ended")
 
 
 @user.command("list")

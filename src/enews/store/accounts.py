@@ -2,26 +2,30 @@
 
 Passwords are hashed with werkzeug's helpers (scrypt, salted). Failed
 sign-ins are stored in the database, not in a process, so every worker of a
-production server enforces the same limit. Functions take a Session and
-never commit.
+production server enforces the same limit. A name is kept as typed and
+compared ignoring case ("Amy" and "amy" are one account: the database keeps
+users.name_key, lower(name), unique). Each account has a random session
+stamp, held in its session cookies; a new stamp (sign-out, a new password)
+ends them all. Functions take a Session and never commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from enews.dates import as_utc
 from enews.errors import ConflictError, EnewsError, NotFoundError, ValidationError
-from enews.store.models import SigninFailure, User
+from enews.store.models import SigninFailure, User, new_stamp
 
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
@@ -43,14 +47,12 @@ class RateLimited(EnewsError):
 class SignedIn:
     id: int
     name: str
-    stamp: str  # changes with the password: old sessions end with it
+    stamp: str  # the account's session stamp when the session began
 
 
-def _stamp(user: User) -> str:
-    # Ties a session to this account and this password, not just to an id
-    # (SQLite may give a removed user's id to the next one).
-    digest = hashlib.sha256(f"{user.id}:{user.name}:{user.password_hash}".encode())
-    return digest.hexdigest()[:32]
+def _named(name: str) -> ColumnElement[bool]:
+    # Folded by the database, as it folds name_key (see models.User).
+    return User.name_key == func.lower(name)
 
 
 def check_password(password: str) -> str:
@@ -66,25 +68,40 @@ def add_user(session: Session, name: str, password: str) -> User:
         raise ValidationError(
             "name", f"{name!r}: letters, digits and . _ @ - only, at most 80"
         )
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise ConflictError(f"a user {name!r} already exists", field="name")
+    taken = session.scalar(select(User.name).where(_named(name)))
+    if taken is not None:
+        same = "" if taken == name else " (names ignore case)"
+        raise ConflictError(f"a user {taken!r} already exists{same}", field="name")
     user = User(
         name=name, password_hash=generate_password_hash(check_password(password))
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # added by another command meanwhile
+        raise ConflictError(f"a user {name!r} already exists", field="name") from exc
     return user
 
 
 def set_password(session: Session, name: str, password: str) -> None:
-    get_user(session, name).password_hash = generate_password_hash(
-        check_password(password)
-    )
+    """A new password ends every session of the account (its stamp changes)."""
+    user = get_user(session, name)
+    user.password_hash = generate_password_hash(check_password(password))
+    user.session_stamp = new_stamp()
     session.flush()
 
 
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the account out everywhere: every cookie holding its current
+    stamp stops working (nothing happens for a removed account)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_stamp = new_stamp()
+        session.flush()
+
+
 def get_user(session: Session, name: str) -> User:
-    user = session.scalar(select(User).where(User.name == name))
+    user = session.scalar(select(User).where(_named(name)))
     if user is None:
         raise NotFoundError(f"no user {name!r}")
     return user
@@ -114,14 +131,14 @@ def sign_in(
     """
     keys = (f"user:{name.lower()[:150]}", f"ip:{address[:150]}")
     _check_limits(session, keys, now)
-    user = session.scalar(select(User).where(User.name == name))
+    user = session.scalar(select(User).where(_named(name)))
     if not check_password_hash(user.password_hash if user else _dummy_hash(), password):
         session.add_all(SigninFailure(key=key, at=now) for key in keys)
         session.flush()
         return None
     assert user is not None  # the dummy hash never matches
     session.execute(delete(SigninFailure).where(SigninFailure.key == keys[0]))
-    return SignedIn(user.id, user.name, _stamp(user))
+    return SignedIn(user.id, user.name, user.session_stamp)
 
 
 @cache
@@ -147,9 +164,9 @@ def _check_limits(session: Session, keys: tuple[str, str], now: dt.datetime) -> 
 
 
 def current_user(session: Session, user_id: int, stamp: str) -> SignedIn | None:
-    """The signed-in user, or None when the account was removed or its
-    password changed since the session began."""
+    """The signed-in user, or None when the account was removed, or signed
+    out or given a new password since the session began."""
     user = session.get(User, user_id)
-    if user is None or not hmac.compare_digest(_stamp(user), stamp):
+    if user is None or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     return SignedIn(user.id, user.name, stamp)

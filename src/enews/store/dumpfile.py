@@ -5,7 +5,7 @@ refuse a file from a newer enews before touching anything; then one line
 per row, with its table; last the end line, the rows per table, so a file
 cut short (even between two lines) is refused instead of half loaded::
 
-    {"format": "enews-dump", "version": 2, "revision": "0003"}
+    {"format": "enews-dump", "version": 2, "revision": "0004"}
     {"table": "issues", "row": {"id": 1, "slug": "2020-10", ...}}
     {"table": "items", "row": {"id": 1, "kind": "News", ...}}
     ...
@@ -41,6 +41,10 @@ from enews.store.models import Base
 FORMAT = "enews-dump"
 VERSION = 2
 SHAPES = {1: "one JSON object", 2: "JSON Lines"}  # the file of each version
+# Older schema revisions whose dumps hold the same rows as the current one's,
+# so they load as they are: 0004 added only what a dump leaves out (the
+# session stamps, new for every load) and an index.
+SAME_ROWS = frozenset({"0003"})
 
 TableRows = Iterable[tuple[Table, Iterable[Row]]]
 Entry = tuple[int, Any, Any]  # line number, table name (None: the end), value
@@ -91,9 +95,10 @@ def _line(value: dict[str, Any]) -> str:
 def check_header(header: dict[str, Any], where: str, *, version: int) -> str:
     """The dump's schema revision, if this enews can load it as it is.
 
-    Only a dump of the current revision loads: its rows then fit the tables
-    without any guessing. ``version`` is the version the file's shape is;
-    ``where`` names the file (and line) in messages.
+    Only a dump of the current revision (or of one in ``SAME_ROWS``) loads:
+    its rows then fit the tables without any guessing. ``version`` is the
+    version the file's shape is; ``where`` names the file (and line) in
+    messages.
     """
     if header.get("format") != FORMAT:
         raise DumpError(f'{where}: not an enews dump (no "format": "{FORMAT}")')
@@ -118,7 +123,7 @@ def _check_revision(revision: Any, where: str) -> str:
     head = db.head_revision()
     if not isinstance(revision, str):
         raise DumpError(f'{where}: "revision" must be a schema revision')
-    if revision == head:
+    if revision == head or revision in SAME_ROWS:
         return revision
     if revision not in db.known_revisions():
         raise DumpError(

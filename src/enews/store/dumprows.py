@@ -4,6 +4,10 @@ backend (see ``dumpfile`` for the file around them).
 Dates and times become ISO 8601 strings, times in UTC. Reading back, every
 value is checked against its column's type and length, so a bad row is
 named before the database sees it.
+
+A column whose ``info`` says ``"dumped": False`` (users.session_stamp and
+users.name_key) is left out both ways: on loading, it gets its default (a
+new stamp) or the database makes it (the name key).
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from enews.dates import as_utc, check_date
 from enews.errors import DumpError, ValidationError
 
 Row = dict[str, Any]
+
+
+def dumped_columns(table: Table) -> list[Column[Any]]:
+    """The columns of ``table`` a dump holds, in table order."""
+    return [column for column in table.columns if column.info.get("dumped", True)]
 
 
 # ----------------------------------------------------------- values -> JSON
@@ -54,8 +63,9 @@ def _encoder(column: Column[Any]) -> Callable[[Any], Any]:
 
 def row_encoder(table: Table) -> Callable[[Sequence[Any]], Row]:
     """Turns a database row of ``table`` (values in column order) into the
-    JSON-ready dict a dump holds, the same on every backend."""
-    encoders = [(column.key, _encoder(column)) for column in table.columns]
+    JSON-ready dict a dump holds, the same on every backend. ``values`` are
+    those of ``dumped_columns``."""
+    encoders = [(column.key, _encoder(column)) for column in dumped_columns(table)]
 
     def encode(values: Sequence[Any]) -> Row:
         return {
@@ -136,7 +146,7 @@ def row_decoder(table: Table) -> Callable[[Any], Row]:
     """Checks a dumped row of ``table`` against its columns and types its
     values, so a bad row is named before the database sees it. Returns
     ``decode(row)``, which raises ``BadRow``."""
-    columns = [(c.key, c.nullable, _decoder(c)) for c in table.columns]
+    columns = [(c.key, c.nullable, _decoder(c)) for c in dumped_columns(table)]
     keys = [key for key, _, _ in columns]
     names = set(keys)
 

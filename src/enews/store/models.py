@@ -6,8 +6,11 @@ Models only; queries live in items.py, assemble.py and issues.py.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from typing import Any
 
 from sqlalchemy import (
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -19,7 +22,9 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 ISSUE_STATUSES = ("draft", "ready")
 
@@ -130,14 +135,58 @@ class IssueItem(Base):
     item: Mapped[Item] = relationship(back_populates="placements", lazy="joined")
 
 
+def new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class random_stamp(FunctionElement[str]):
+    """32 random hex digits made by the database: the stamp of a user added
+    by plain SQL (enews itself makes them with ``new_stamp``)."""
+
+    type = String()
+    inherit_cache = True
+    name = "random_stamp"
+
+
+@compiles(random_stamp, "sqlite")
+def _random_stamp_sqlite(element: random_stamp, compiler: Any, **kw: Any) -> str:
+    return "lower(hex(randomblob(16)))"
+
+
+@compiles(random_stamp, "postgresql")
+def _random_stamp_postgresql(element: random_stamp, compiler: Any, **kw: Any) -> str:
+    return "replace(gen_random_uuid()::text, '-', '')"
+
+
 class User(TimestampMixin, Base):
-    """An account of the shared web workspace; only a password hash is kept."""
+    """An account of the shared web workspace; only a password hash is kept.
+
+    ``name`` is kept as typed, for display; ``name_key``, made from it by the
+    database, is unique: "Amy" and "amy" are one account.
+    """
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # lower() is the same on both backends for the ASCII names accounts take.
+    # Made by the database, so no insert (a dump's, plain SQL) can skip it.
+    name_key: Mapped[str] = mapped_column(
+        String(80),
+        Computed("lower(name)", persisted=True),
+        unique=True,
+        info={"dumped": False},
+    )
     password_hash: Mapped[str] = mapped_column(String(300))
+    # In every session cookie of this user; a new one (sign-out, a new
+    # password) ends them all. Never dumped: a restored database must not
+    # bring back sessions ended since the dump, so a load makes new ones.
+    session_stamp: Mapped[str] = mapped_column(
+        String(32),
+        default=new_stamp,
+        server_default=random_stamp(),
+        info={"dumped": False},
+    )
 
 
 class SigninFailure(Base):

@@ -5,7 +5,9 @@ The database side of ``enews db dump / load / copy``; the file format is
 ``Base.metadata`` is moved in dependency order, so a table a later
 migration adds travels without a change here. Rows stream through in
 batches (server-side cursors on PostgreSQL) and a load or copy is one
-transaction on the target, so a failure leaves it as it was.
+transaction on the target, so a failure leaves it as it was. Columns a
+dump leaves out (``dumprows.dumped_columns``: the session stamps) get new
+values in the target, so a restored or copied database signs everyone out.
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 def read_rows(conn: Connection, table: Table) -> Iterator[Row]:
     """The rows of ``table`` by primary key, as JSON-ready dicts, streamed."""
     encode = dumprows.row_encoder(table)
-    query = select(table).order_by(*table.primary_key.columns)
+    columns = dumprows.dumped_columns(table)
+    query = select(*columns).order_by(*table.primary_key.columns)
     result = conn.execute(query, execution_options={"yield_per": BATCH})
     for row in result:
         yield encode(row)

@@ -4,7 +4,10 @@ Sign-in is required when the app is told so (a non-loopback address, the
 production WSGI entry point) or as soon as the workspace has an account.
 Every page and action except the sign-in page and static files then needs
 a signed-in user. The session is Flask's signed cookie: HttpOnly,
-SameSite=Lax, and Secure whenever the request came over HTTPS.
+SameSite=Lax, and Secure whenever the request came over HTTPS. It holds the
+user's id and session stamp, checked against the database on every request:
+signing out (or a new password, or removing the account) changes or drops
+the stamp, so a copy of the cookie taken earlier no longer works.
 """
 
 from __future__ import annotations
@@ -69,11 +72,9 @@ def signin_required() -> bool:
 def _require_signin() -> Response | None:
     if request.endpoint == "static":
         return None  # no page: no need to know who asks
-    signed = session.get("user")
-    if isinstance(signed, list) and len(signed) == 2:
-        with transaction() as db_session:
-            g.user = accounts.current_user(db_session, int(signed[0]), str(signed[1]))
-        if g.user is None:  # account removed or password changed: sign out
+    if "user" in session:
+        g.user = _signed_in_user(session["user"])
+        if g.user is None:  # signed out elsewhere, new password, removed
             session.clear()
     if g.get("user") or request.endpoint in OPEN_ENDPOINTS:
         return None
@@ -85,6 +86,17 @@ def _require_signin() -> Response | None:
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target)  # type: ignore[return-value]
+
+
+def _signed_in_user(signed: Any) -> accounts.SignedIn | None:
+    # [id, stamp] as signin_post wrote it; any other shape is no session.
+    if not (isinstance(signed, list) and len(signed) == 2):
+        return None
+    user_id, stamp = signed
+    if type(user_id) is not int or not isinstance(stamp, str):
+        return None
+    with transaction() as db_session:
+        return accounts.current_user(db_session, user_id, stamp)
 
 
 @blueprint.get("/signin")
@@ -120,6 +132,10 @@ def signin_post() -> Any:
 
 @blueprint.post("/signout")
 def signout() -> Any:
+    user = g.get("user")
+    if user is not None:  # a new stamp: copies of this cookie stop working
+        with transaction() as db_session:
+            accounts.end_sessions(db_session, user.id)
     session.clear()
     return redirect(url_for("auth.signin"), 303)
 
@@ -134,7 +150,14 @@ def _page(error: str | None, status: int, name: str = "") -> tuple[str, int]:
 
 
 def _local(target: str) -> str:
-    """Only same-site paths: never redirect to another site after sign-in."""
+    """Only same-site paths: never redirect to another site after sign-in.
+
+    Nothing unprintable either: a browser drops tabs and newlines from a
+    URL (a tab between two slashes makes a link to another host), and a CR
+    LF would end the Location header. Other text is percent-encoded there.
+    """
+    if not target.isprintable():
+        return ""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
         return ""

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, current_app, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError  # type: ignore[import-untyped]
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from enews.errors import (
     ConfigError,
@@ -67,6 +67,11 @@ def _csrf_error(exc: CSRFError) -> Response:
 
 
 def _http_error(exc: HTTPException) -> Response:
+    original = getattr(exc, "original_exception", None)
+    if isinstance(exc, InternalServerError) and isinstance(original, EnewsError):
+        # Raised where the error handlers do not look (an after_request
+        # hook): Flask then hands it here as a 500; it is still the user's.
+        return _library_error(original)
     messages = {
         404: "there is no such page",
         405: "this address does not take that kind of request",
