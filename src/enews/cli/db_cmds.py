@@ -184,7 +184,8 @@ def db_load(ctx: click.Context, file: str, replace: bool, as_json: bool) -> None
     schema first. Everything loads in one transaction, ids kept: an error
     anywhere changes nothing. A dump from another schema revision is
     refused before anything is touched; a bad line is named as FILE:LINE.
-    Dumps of older enews versions (one JSON object) load too.
+    Dumps of older enews versions (one JSON object) load too. Dumps hold
+    no sessions: everyone signs in to the web workspace again afterwards.
 
     \b
     Example:
@@ -226,7 +227,8 @@ def db_copy(ctx: click.Context, url: str, replace: bool, as_json: bool) -> None:
     The target must be empty (or use --replace); a new one is given the
     schema first. One transaction on the target, ids kept: an error
     anywhere leaves it as it was. Works both ways between SQLite and
-    PostgreSQL (set the source with --db or DATABASE_URL).
+    PostgreSQL (set the source with --db or DATABASE_URL). Sessions are not
+    copied: everyone signs in to the target's web workspace again.
 
     \b
     Example:
