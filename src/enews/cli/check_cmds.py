@@ -1,18 +1,39 @@
-"""``enews check``: the quality report on a built issue."""
+"""``enews check``: the quality report on a built issue, and its live links."""
 
 from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import TYPE_CHECKING
 
 import click
 
 from enews.cli.common import print_json, workspace
 from enews.errors import EnewsError
 
+if TYPE_CHECKING:
+    from enews.publish.linkcheck import Link, LinkReport, Outcome, Progress
+    from enews.render.view import ItemView
+    from enews.workspace import Workspace
+
 
 @click.command("check")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--links", "live", is_flag=True, help="Also request every link of the issue."
+)
+@click.option(
+    "--fresh",
+    "--no-cache",
+    "fresh",
+    is_flag=True,
+    help="With --links: ask every server again, not the last day's answers.",
+)
 @click.pass_context
-def check(ctx: click.Context, slug: str, as_json: bool) -> None:
+def check(
+    ctx: click.Context, slug: str, as_json: bool, live: bool, fresh: bool
+) -> None:
     """Check built issue SLUG before it goes to the mailing service.
 
     Reads issues/SLUG/index.html and index.txt and checks the HTML size
@@ -21,14 +42,22 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
     also in the text part. Exits with status 1 when a check fails; warnings
     alone exit 0.
 
+    With --links it also requests every link (8 at a time; 15 s for a link,
+    60 s in all): a broken link (an HTTP error, an unknown host, no answer)
+    fails, a redirect warns; mailto: links and merge tags are skipped.
+    Answers are kept a day in .enews/linkcheck.json; --fresh asks again.
+
     \b
     Example:
       enews check 2020-10
+      enews check 2020-10 --links
       enews check 2020-10 --json
     """
     from enews.publish.build import HTML_FILE, TEXT_FILE, read_bundle
     from enews.publish.check import check_bundle, format_report
 
+    if fresh and not live:
+        raise click.UsageError("--fresh goes with --links")
     ws = workspace(ctx)
     files = read_bundle(ws.issues_dir, slug)
     if files is None:
@@ -36,9 +65,85 @@ def check(ctx: click.Context, slug: str, as_json: bool) -> None:
     # A stray non-UTF-8 byte should not stop the report.
     html, text = (files[n].decode("utf-8", "replace") for n in (HTML_FILE, TEXT_FILE))
     report = check_bundle(html, text, ws.settings)
+    links = _live_links(ws, slug, html, fresh=fresh) if live else None
     if as_json:
-        print_json(report.as_dict())
+        data = report.as_dict()
+        if links:
+            data |= {"ok": report.ok and links.ok, "live_links": links.as_dict()}
+        print_json(data)
     else:
         click.echo(format_report(report))
-    if not report.ok:
+        if links:
+            click.echo(format_links(links))
+    if not report.ok or (links and not links.ok):
         ctx.exit(1)
+
+
+def _live_links(ws: Workspace, slug: str, html: str, *, fresh: bool) -> LinkReport:
+    from dataclasses import replace
+
+    from enews.publish.linkcheck import CACHE_FILE, check_links, issue_links
+
+    links, skipped = issue_links(html, _items(ws, slug), ws.settings, slug)
+    report = check_links(
+        links, cache=ws.root / CACHE_FILE, fresh=fresh, progress=_progress()
+    )
+    return replace(report, skipped=tuple(skipped))
+
+
+def _items(ws: Workspace, slug: str) -> tuple[ItemView, ...]:
+    """The issue's items as the database has them now, to name each link's
+    item; none when the issue is no longer there (the links are still asked)."""
+    from enews.compose.view import load_issue_view
+
+    try:
+        with ws.transaction() as session:
+            return load_issue_view(session, slug, ws.settings).items
+    except EnewsError:
+        return ()
+
+
+def _progress() -> Progress | None:
+    """``12/80 links`` on a terminal's stderr, rewritten in place; nothing
+    when stderr is a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\r\033[K" if done == total else ""  # wipe it once finished
+        click.echo(f"\rchecking links: {done}/{total}{end}", err=True, nl=False)
+
+    return show
+
+
+def format_links(report: LinkReport) -> str:
+    """A summary line, then every broken link and every redirect (all of
+    them: each one is something to fix)."""
+    broken, moved = report.having("broken"), report.having("redirect")
+    fine = len(report.results) - len(broken) - len(moved)
+    skipped = Counter(why for _, why in report.skipped)
+    lines = [
+        f"Live links: {len(report.results)} in {report.seconds:.1f} s: "
+        f"{len(broken)} broken, {len(moved)} redirected, {fine} fine"
+        + ("; skipped: " if skipped else "")
+        + ", ".join(f"{n} {why}{'' if n == 1 else 's'}" for why, n in skipped.items())
+    ]
+    if report.from_cache:
+        lines.append(
+            f"  {report.from_cache} of them from the last day's answers "
+            "(marked 'cached'; --fresh asks again)"
+        )
+    lines += [f"FAIL {k.url}: {o.reason}; {_where(k, o)}" for k, o in broken]
+    lines += [
+        f"WARN {k.url} redirects to {o.final_url}; {_where(k, o)}" for k, o in moved
+    ]
+    if report.note:
+        lines.append(f"note: {report.note}")
+    return "\n".join(lines)
+
+
+def _where(link: Link, out: Outcome) -> str:
+    titles = ", ".join(f'"{title}"' for title in link.items)
+    where = f"item {titles}" if len(link.items) == 1 else f"items {titles}"
+    cached = " (cached)" if out.cached else ""
+    return (where if link.items else "not an item's link") + cached

@@ -82,10 +82,9 @@ def check_issue(html: str, text: str, *, placeholders: Sequence[str] = ()) -> Re
     ``placeholders`` are hrefs the mailing service will replace (e.g. a
     configured unsubscribe URL) beyond the merge-tag syntaxes known here.
     """
-    doc = _parse(html)
+    doc = parse_html(html)
     known = frozenset(p.strip() for p in placeholders if p.strip())
-    # Browsers ignore spaces around a URL, so the checks do too.
-    hrefs = [a.get("href").strip() for a in doc.iter("a") if a.get("href") is not None]
+    hrefs = link_hrefs(doc)
     return Report(
         checks=(
             _check_size(html, doc),
@@ -131,7 +130,13 @@ def format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _parse(html: str) -> Any:
+def link_hrefs(doc: Any) -> list[str]:
+    """Every <a href> of a parsed email, in order. Browsers ignore spaces
+    around a URL, so the checks do too."""
+    return [a.get("href").strip() for a in doc.iter("a") if a.get("href") is not None]
+
+
+def parse_html(html: str) -> Any:
     """An lxml document for any string; an empty <html> when nothing parses."""
     # Bytes, as lxml refuses a str with NUL or an XML encoding declaration;
     # surrogatepass lets lone surrogates through (libxml2 makes them U+FFFD).

@@ -1,4 +1,5 @@
-"""The live preview, the check report, downloads, the build, and live reload.
+"""The live preview, the check report and the live link check, downloads,
+the build, and live reload.
 
 Each of them runs the one ``build_issue`` in memory, so the preview is
 byte for byte what ``enews build`` writes. The preview is served with a
@@ -9,12 +10,14 @@ is shown in an iframe sandboxed without scripts: item text is untrusted.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from enews.config import Settings
 from enews.errors import EnewsError
+from enews.publish import linkcheck
 from enews.publish.build import (
     EML_FILE,
     HTML_FILE,
@@ -82,6 +85,24 @@ def check(slug: str) -> Any:
     return render_template(
         "_check.html", report=report, size=len(bundle.html.encode()), slug=slug
     )
+
+
+@blueprint.post("/issues/<slug>/links")
+def check_links(slug: str) -> Any:
+    """Request every link of the issue as the preview builds it (the
+    composer's "Check links" button); the answer is a fragment for it."""
+    settings = state().settings()
+    bundle = build(slug, settings)
+    links, skipped = linkcheck.issue_links(
+        bundle.html, bundle.view.items, settings, slug
+    )
+    report = linkcheck.check_links(
+        links,
+        cache=state().ws.root / linkcheck.CACHE_FILE,
+        fresh=request.form.get("fresh") == "1",
+    )
+    report = replace(report, skipped=tuple(skipped))
+    return render_template("_links.html", report=report, slug=slug)
 
 
 @blueprint.get("/issues/<slug>/download/<fmt>")
