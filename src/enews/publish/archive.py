@@ -9,6 +9,7 @@ Atom feed are rendered in memory, then every file is written atomically.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -20,6 +21,7 @@ import jinja2
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from enews.compose.assets import ASSETS_DIR, asset_path, is_asset_ref
 from enews.compose.issues import check_slug, list_issues
 from enews.config import Settings
 from enews.dates import as_utc, month_name
@@ -83,9 +85,11 @@ def build_archive(
     if out_dir.resolve() == (workspace / ISSUES_DIR).resolve():
         raise ValidationError("out", "the archive cannot be the issues folder itself")
     issues = list_issues(session)  # newest period first
-    entries, files, skipped = _collect(
+    entries, pages, skipped, images = _collect(
         session, issues, workspace / ISSUES_DIR, settings=settings, base_url=base
     )
+    # Images first: a page is never published before the images it shows.
+    files = {**_asset_files(images, workspace, out_dir), **pages}
     if not entries:
         raise NotFoundError(
             f"no issue is built yet ({', '.join(skipped)}); "
@@ -110,13 +114,15 @@ def _collect(
     *,
     settings: Settings,
     base_url: str | None,
-) -> tuple[list[ArchivedIssue], dict[str, bytes], list[str]]:
-    """The built issues (with their pages, by archive path) and the unbuilt."""
+) -> tuple[list[ArchivedIssue], dict[str, bytes], list[str], set[str]]:
+    """The built issues (with their pages, by archive path), the unbuilt,
+    and the workspace images (assets/...) the built emails refer to."""
     count = select(IssueItem.issue_id, func.count()).group_by(IssueItem.issue_id)
     counts = {issue_id: n for issue_id, n in session.execute(count)}
     entries: list[ArchivedIssue] = []
     pages: dict[str, bytes] = {}
     skipped: list[str] = []
+    images: set[str] = set()
     for issue in issues:
         built = read_bundle(issues_dir, issue.slug, (HTML_FILE, MANIFEST_FILE))
         if built is None:
@@ -129,7 +135,39 @@ def _collect(
             page_url=f"{base_url}/{issue.slug}/" if base_url else HTML_FILE,
         )
         entries.append(archived(issue, counts.get(issue.id, 0)))
-    return entries, pages, skipped
+        images.update(_images_of(built[MANIFEST_FILE]))
+    return entries, pages, skipped, images
+
+
+def _images_of(manifest: bytes) -> list[str]:
+    """The stored images a build's manifest lists (see build.build_from_view)."""
+    try:
+        listed = json.loads(manifest).get("images") or []
+        paths = [entry.get("path") for entry in listed]
+    except (ValueError, AttributeError, TypeError):
+        return []  # an unreadable manifest: the page goes out as before
+    return [p for p in paths if isinstance(p, str) and is_asset_ref(p)]
+
+
+def _asset_files(images: set[str], workspace: Path, out_dir: Path) -> dict[str, bytes]:
+    """The images to copy under ``out_dir/assets/``: those not there yet.
+
+    Names are content hashes, so one already published is the same file.
+    Images are never deleted from the archive: emails already sent show them.
+    """
+    files: dict[str, bytes] = {}
+    for ref in sorted(images):
+        if (out_dir / ref).is_file():
+            continue
+        try:
+            files[ref] = asset_path(workspace, ref).read_bytes()
+        except OSError as exc:
+            raise EnewsError(
+                f"a built issue shows {ref}, which is missing from "
+                f"{workspace / ASSETS_DIR} ({exc.strerror or exc}); "
+                "add the image again and rebuild the issue"
+            ) from exc
+    return files
 
 
 def check_base_url(base_url: str | None) -> str | None:

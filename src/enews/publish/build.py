@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from enews import safefiles
+from enews.compose.assets import asset_folder_url, resolve_images
 from enews.compose.issues import check_slug
 from enews.compose.view import load_issue_view
 from enews.config import Settings
@@ -65,17 +66,39 @@ class Bundle:
 
 
 def build_issue(
-    session: Session, slug: str, *, settings: Settings, workspace: Path | None
+    session: Session,
+    slug: str,
+    *,
+    settings: Settings,
+    workspace: Path | None,
+    assets_url: str | None = None,
 ) -> Bundle:
     """Database -> view -> MJML -> HTML -> inlined HTML, plus the text part."""
     view = load_issue_view(session, slug, settings)
-    return build_from_view(view, settings=settings, workspace=workspace)
+    return build_from_view(
+        view, settings=settings, workspace=workspace, assets_url=assets_url
+    )
 
 
 def build_from_view(
-    view: IssueView, *, settings: Settings, workspace: Path | None
+    view: IssueView,
+    *,
+    settings: Settings,
+    workspace: Path | None,
+    assets_url: str | None = None,
 ) -> Bundle:
-    """The pure part of a build: no database, no files written."""
+    """The pure part of a build: no database, no files written (it reads the
+    templates, and the size of each image stored in the workspace).
+
+    Images stored in the workspace are linked as ``<base_url>/assets/<name>``,
+    where ``enews archive`` publishes them; ``assets_url`` replaces
+    ``<base_url>/assets`` (a preview served from this computer).
+    """
+    view, images = resolve_images(
+        view,
+        root=workspace,
+        assets_url=assets_url or asset_folder_url(settings.base_url),
+    )
     dirs = template_dirs(workspace, settings.theme)
     mjml = render_mjml(view, settings=settings, dirs=dirs)
     profile = get_profile(settings.profile)
@@ -113,6 +136,8 @@ def build_from_view(
         },
         "sha256": digest,
     }
+    if images:  # `enews archive` publishes these beside the pages
+        manifest["images"] = [asdict(image) for image in images]
     return Bundle(view.slug, view, mjml, html, text, eml, manifest)
 
 

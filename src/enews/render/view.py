@@ -25,6 +25,10 @@ class ItemView:
     image_url: str | None
     image_alt: str | None
     summary_html: Markup | None = None  # the summary when rich text (sanitized)
+    # The image file's real size in pixels, when enews stored it (assets/);
+    # None for an image elsewhere on the web, whose size is not known.
+    image_width: int | None = None
+    image_height: int | None = None
 
 
 @dataclass(frozen=True)
