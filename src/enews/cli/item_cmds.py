@@ -73,20 +73,38 @@ def item() -> None:
 
 
 @item.command("add")
-@item_fields(required=True)
+@item_fields(required=False)  # required unless --from-url: see _require
+@click.option(
+    "--from-url",
+    metavar="URL",
+    help="Fill the fields from this web page's metadata; options given win.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @click.pass_context
-def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None:
-    """Store a new item.
+def item_add(
+    ctx: click.Context, /, from_url: str | None, as_json: bool, **values: str | None
+) -> None:
+    """Store a new item, or one filled from a web page (--from-url).
+
+    --kind, --title and --date are required, unless the page gives them.
 
     \b
     Example:
       enews item add --kind News --date "29 October 2020" \\
         --title "A regional forum opens in Nairobi" \\
         --url https://example.org/news/forum --summary "Two days, 300 delegates."
+      enews item add --from-url https://example.org/news/forum --kind News
     """
     from enews.compose.items import add_item
 
+    if from_url is None:
+        _require(ctx, values, ("kind", "title", "date"))
+    else:
+        from enews.collect.unfurl import fill_in, unfurl
+
+        values, warnings = fill_in(unfurl(from_url), values)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
     with workspace(ctx).transaction() as session:
         new = add_item(session, _draft(values))
         data = item_dict(new)
@@ -94,6 +112,15 @@ def item_add(ctx: click.Context, /, as_json: bool, **values: str | None) -> None
         print_json(data)
     else:
         click.echo(f"added item {data['id']}: {data['title']}")
+
+
+def _require(
+    ctx: click.Context, values: dict[str, Any], names: tuple[str, ...]
+) -> None:
+    """The options click would require, with its own message."""
+    for param in ctx.command.params:
+        if param.name in names and values.get(param.name) is None:
+            raise click.MissingParameter(ctx=ctx, param=param)
 
 
 @item.command("list")
@@ -257,4 +284,6 @@ def _draft(values: dict[str, str | None]) -> Any:
         summary=values.get("summary"),
         image_url=values.get("image"),
         image_alt=values.get("image_alt"),
+        summary_format=values.get("summary_format"),  # set by --from-url
+        source=values.get("source"),
     )

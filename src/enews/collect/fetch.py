@@ -42,6 +42,7 @@ class Source:
     name: str  # what the user gave, for messages
     size: int | None  # bytes, when known
     content_type: str | None  # the Content-Type header of a download
+    final_url: str | None = None  # a download's address after redirects
 
     def close(self) -> None:
         self.stream.close()
@@ -158,6 +159,7 @@ class _Download:
             _HttpOnlyRedirects, _HTTPHandler(self), _HTTPSHandler(self)
         )
         with opener.open(request, timeout=self.timeout) as response:
+            final_url = response.geturl()  # where redirects led
             content_type = response.headers.get("Content-Type")
             length = response.headers.get("Content-Length")
             _check_declared_size(url, length, self.max_bytes)
@@ -166,7 +168,11 @@ class _Download:
             raise http.client.IncompleteRead(b"", int(length) - size)
         spool.seek(0)
         return Source(
-            stream=cast(BinaryIO, spool), name=url, size=size, content_type=content_type
+            stream=cast(BinaryIO, spool),
+            name=url,
+            size=size,
+            content_type=content_type,
+            final_url=final_url,
         )
 
     def _copy(self, response: http.client.HTTPResponse, spool: IO[bytes]) -> int:
