@@ -147,6 +147,20 @@ def test_links_accept_a_configured_placeholder_only_when_given():
 # -------------------------------------------------------------------- images
 
 
+def test_a_stored_image_over_1_mb_is_a_warning_naming_it():
+    path = "assets/" + "a" * 32 + ".jpg"
+    heavy = {
+        "path": path,
+        "url": f"https://news.example.org/{path}",
+        "bytes": 1_600_000,
+    }
+    light = {"path": path.replace("a", "b"), "bytes": 900_000}
+    check = check_issue(page(), TEXT, images=[heavy, light]).get("images")
+    assert (check.status, check.message) == ("warn", "1 image over 1 MB")
+    assert check.details == (f"{path}: 1.5 MB",)
+    assert check_issue(page(), TEXT, images=[light]).get("images").status == "pass"
+
+
 def test_item_links_warn_naming_items_without_a_link():
     unlinked = '<div class="item"><h3>Forum   closes</h3></div>'
     featured = '<h3 class="lead">Our <em>big</em> story</h3>'

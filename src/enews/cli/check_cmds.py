@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -53,18 +54,21 @@ def check(
       enews check 2020-10 --links
       enews check 2020-10 --json
     """
-    from enews.publish.build import HTML_FILE, TEXT_FILE, read_bundle
+    from enews.publish.build import HTML_FILE, MANIFEST_FILE, TEXT_FILE, read_bundle
     from enews.publish.check import check_bundle, format_report
 
     if fresh and not live:
         raise click.UsageError("--fresh goes with --links")
     ws = workspace(ctx)
-    files = read_bundle(ws.issues_dir, slug)
+    # The manifest (stored images) when there is one: a hand-made folder of
+    # index.html and index.txt is checked too.
+    files = read_bundle(ws.issues_dir, slug, (HTML_FILE, TEXT_FILE, MANIFEST_FILE))
+    files = files or read_bundle(ws.issues_dir, slug)
     if files is None:
         raise EnewsError(f"issue {slug} is not built yet; run 'enews build {slug}'")
     # A stray non-UTF-8 byte should not stop the report.
     html, text = (files[n].decode("utf-8", "replace") for n in (HTML_FILE, TEXT_FILE))
-    report = check_bundle(html, text, ws.settings)
+    report = check_bundle(html, text, ws.settings, _manifest(files.get(MANIFEST_FILE)))
     links = _live_links(ws, slug, html, fresh=fresh) if live else None
     if as_json:
         data = report.as_dict()
@@ -147,3 +151,13 @@ def _where(link: Link, out: Outcome) -> str:
     where = f"item {titles}" if len(link.items) == 1 else f"items {titles}"
     cached = " (cached)" if out.cached else ""
     return (where if link.items else "not an item's link") + cached
+
+
+def _manifest(data: bytes | None) -> dict[str, Any] | None:
+    """The bundle's manifest; None when edited into something else (the
+    report still covers the HTML and text)."""
+    try:
+        manifest = json.loads(data or b"null")
+    except ValueError:
+        return None
+    return manifest if isinstance(manifest, dict) else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -26,6 +26,8 @@ KB = 1024
 CLIP_BYTES = 102 * KB  # Gmail shows "[Message clipped]" from about here
 # The mailing service adds tracking links and its own footer, so warn early.
 WARN_BYTES = 90 * KB
+MB = 1024 * KB
+HEAVY_IMAGE = MB
 MAX_DETAILS = 10  # detail lines shown per check by format_report
 
 UNSUB = re.compile(r"unsub", re.IGNORECASE)
@@ -76,11 +78,19 @@ class Report:
         }
 
 
-def check_issue(html: str, text: str, *, placeholders: Sequence[str] = ()) -> Report:
+def check_issue(
+    html: str,
+    text: str,
+    *,
+    placeholders: Sequence[str] = (),
+    images: Sequence[Mapping[str, Any]] = (),
+) -> Report:
     """Run every check on an issue's HTML and its plain-text part.
 
     ``placeholders`` are hrefs the mailing service will replace (e.g. a
     configured unsubscribe URL) beyond the merge-tag syntaxes known here.
+    ``images`` are the workspace's stored images the email shows (the
+    manifest's list, with their bytes).
     """
     doc = parse_html(html)
     known = frozenset(p.strip() for p in placeholders if p.strip())
@@ -90,7 +100,7 @@ def check_issue(html: str, text: str, *, placeholders: Sequence[str] = ()) -> Re
             _check_size(html, doc),
             _check_links(hrefs, known),
             _check_item_links(doc),
-            _check_images(doc),
+            _check_images(doc, images),
             _check_unsubscribe(doc, known),
             _check_document(doc),
             _check_safety(doc),
@@ -110,9 +120,16 @@ def placeholders(settings: Settings) -> list[str]:
     return [tag for tag in tags if tag]
 
 
-def check_bundle(html: str, text: str, settings: Settings) -> Report:
-    """``check_issue`` with the placeholders of the workspace's profile."""
-    return check_issue(html, text, placeholders=placeholders(settings))
+def check_bundle(
+    html: str,
+    text: str,
+    settings: Settings,
+    manifest: Mapping[str, Any] | None = None,
+) -> Report:
+    """``check_issue`` with the placeholders of the workspace's profile and
+    the stored images the bundle's manifest lists."""
+    images = (manifest or {}).get("images", [])
+    return check_issue(html, text, placeholders=placeholders(settings), images=images)
 
 
 def format_report(report: Report) -> str:
@@ -244,12 +261,23 @@ def _title_of(block: Any) -> tuple[str, bool]:
     return (" ".join(heading.text_content().split()), linked)
 
 
-def _check_images(doc: Any) -> Check:
+def _check_images(doc: Any, stored: Sequence[Mapping[str, Any]]) -> Check:
     images = list(doc.iter("img"))
     problems = tuple(p for img in images for p in _image_problems(img))
-    if not problems:
-        return Check("images", "pass", f"{_plural(len(images), 'image')}, all fine")
-    return Check("images", "fail", _plural(len(problems), "image problem"), problems)
+    if problems:
+        return Check(
+            "images", "fail", _plural(len(problems), "image problem"), problems
+        )
+    heavy = tuple(
+        f"{_short(str(image.get('path') or image.get('url')), 60)}: "
+        f"{image['bytes'] / MB:.1f} MB"
+        for image in stored
+        if isinstance(image.get("bytes"), int) and image["bytes"] > HEAVY_IMAGE
+    )
+    if heavy:  # slow on a phone's data; the mailing service may refuse it
+        message = f"{_plural(len(heavy), 'image')} over 1 MB"
+        return Check("images", "warn", message, heavy)
+    return Check("images", "pass", f"{_plural(len(images), 'image')}, all fine")
 
 
 def _image_problems(img: Any) -> list[str]:

@@ -27,7 +27,7 @@ def review(bundle: Bundle, settings: Settings) -> tuple[Report, Refusal | None]:
 
     Warnings never stop a send; an issue without items or any failed check do.
     """
-    report = check_bundle(bundle.html, bundle.text, settings)
+    report = check_bundle(bundle.html, bundle.text, settings, bundle.manifest)
     if not bundle.view.items:
         return report, Refusal("empty", f"issue {bundle.slug} has no items")
     if report.failures:

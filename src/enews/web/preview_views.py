@@ -81,7 +81,7 @@ def _preview(slug: str, part: str) -> Response:
 def check(slug: str) -> Any:
     settings = state().settings()
     bundle = build(slug, settings)
-    report = check_bundle(bundle.html, bundle.text, settings)
+    report = check_bundle(bundle.html, bundle.text, settings, bundle.manifest)
     return render_template(
         "_check.html", report=report, size=len(bundle.html.encode()), slug=slug
     )
