@@ -21,10 +21,15 @@ SHOWN_PROBLEMS = 50  # more would scroll the useful first ones away
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "feed", "listing"]),
+    type=click.Choice(["csv", "json", "feed", "listing", "html"]),
     help="Source format [default: detected from the content].",
 )
 @click.option("--kind", help="Kind for items without one (feeds: for every entry).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="A saved web page's address, to make its relative links absolute.",
+)
 @click.option(
     "--dry-run", is_flag=True, help="Report what would change; write nothing."
 )
@@ -40,6 +45,7 @@ def import_cmd(
     source: str,
     fmt: str | None,
     kind: str | None,
+    base_url: str | None,
     dry_run: bool,
     skip_invalid: bool,
     as_json: bool,
@@ -47,9 +53,11 @@ def import_cmd(
     """Import items from FILE or an http(s) URL.
 
     Formats: csv (header row: kind,title,date,url,summary,image,image_alt),
-    json (a list of such objects, or {"items": [...]}), feed (RSS or Atom)
-    and listing (text copied from a news page: numbered blocks of kind,
-    title, date and an optional summary). Importing the same source twice
+    json (a list of such objects, or {"items": [...]}), feed (RSS or Atom),
+    listing (text copied from a news page: numbered blocks of kind,
+    title, date and an optional summary) and html (a news page: its
+    structured data, else its repeated blocks of linked title, date, kind
+    label, teaser and image). Importing the same source twice
     changes nothing: an item is matched by its URL or, without one, by its
     title and date. Unless --skip-invalid, one bad record imports nothing.
 
@@ -58,6 +66,8 @@ def import_cmd(
       enews import items.csv --dry-run
       enews import https://example.org/news/feed.xml --kind News
       enews import october-listing.txt --format listing --json
+      enews import https://example.org/news --kind News
+      enews import news.html --base-url https://example.org/news
     """
     from enews.collect.fetch import open_source
     from enews.collect.importer import import_source
@@ -67,7 +77,7 @@ def import_cmd(
     with open_source(source) as opened, _progress(opened) as advance:
         report = import_source(
             factory, opened, fmt=fmt, kind=kind, dry_run=dry_run,
-            skip_invalid=skip_invalid, progress=advance,
+            skip_invalid=skip_invalid, progress=advance, base_url=base_url,
         )  # fmt: skip
     _print_report(report, as_json)
     if report.invalid and not skip_invalid:

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from enews.collect.records import RawRecord, SourceError
 
-FORMATS = ("csv", "json", "feed", "listing")
+FORMATS = ("csv", "json", "feed", "listing", "html")
 _EXTENSIONS = {
     ".csv": "csv",
     ".json": "json",
@@ -21,8 +21,22 @@ _EXTENSIONS = {
     ".rss": "feed",
     ".atom": "feed",
     ".txt": "listing",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
 }
 _LISTING_START = re.compile(rb"^\s*\d{1,3}\.(\s|$)")
+# What comes before a document's first element: an XML declaration,
+# comments, a DOCTYPE.
+_PROLOG = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<![^>]*>)\s*", re.S)
+_FIRST_ELEMENT = re.compile(rb"<([A-Za-z][A-Za-z0-9:._-]*)")
+_FEED_ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf"}
+# A page saved without its <html> tag starts with one of these; no feed does.
+_PAGE_STARTS = {
+    b"head", b"body", b"meta", b"title", b"link", b"div", b"main",
+    b"section", b"article", b"table", b"ul", b"p", b"h1", b"h2",
+}  # fmt: skip
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _CSV_HEADER = re.compile(rb"^[^\n]*\btitle\b[^\n]*,|^[^\n]*,[^\n]*\btitle\b", re.I)
 # Byte order marks, longest first (the UTF-32-LE one starts with UTF-16-LE's).
 _BOMS = (
@@ -37,12 +51,12 @@ _BOMS = (
 def detect_format(
     head: bytes, *, name: str = "", content_type: str | None = None
 ) -> str:
-    """Guess csv/json/feed/listing from the first bytes of a source."""
+    """Guess csv/json/feed/listing/html from the first bytes of a source."""
     text = _as_utf8(head).lstrip()
     if not text:
         raise SourceError(name, None, "the file is empty")
     if text.startswith(b"<"):
-        return "feed"
+        return _markup_format(text, name, content_type)
     if text.startswith((b"[", b"{")):
         return "json"
     if _LISTING_START.match(text):
@@ -56,8 +70,33 @@ def detect_format(
     if by_name:
         return by_name
     raise SourceError(
-        name, None, "cannot tell the format; use --format csv|json|feed|listing"
+        name, None, "cannot tell the format; use --format csv|json|feed|listing|html"
     )
+
+
+def _markup_format(text: bytes, name: str, content_type: str | None) -> str:
+    """Tell "html" from "feed": a web page by its DOCTYPE or <html> root; a feed by
+    its root (also when served as text/html, as some servers do); else the
+    served type or the name's extension decide (a fragment saved as .html)."""
+    lowered = text[:4096].lower()
+    position = 0
+    while not lowered.startswith(b"<!doctype html", position):
+        if not (found := _PROLOG.match(lowered, position)):
+            break
+        position = found.end()
+    else:
+        return "html"
+    root = _FIRST_ELEMENT.match(lowered, position)
+    tag = root.group(1) if root else b""
+    if tag == b"html" or tag.endswith(b":html") or tag in _PAGE_STARTS:
+        return "html"
+    if tag in _FEED_ROOTS or tag.endswith((b":rdf", b":feed")):
+        return "feed"
+    by_type = (content_type or "").split(";")[0].strip().lower()
+    suffix = PurePosixPath(name.split("?")[0]).suffix.lower()
+    if by_type in _HTML_TYPES or _EXTENSIONS.get(suffix) == "html":
+        return "html"
+    return "feed"
 
 
 def _as_utf8(head: bytes) -> bytes:
@@ -92,11 +131,14 @@ def read_records(
     kind: str | None = None,
     warn: Callable[[str], None] = lambda _: None,
     content_type: str | None = None,
+    base_url: str | None = None,
 ) -> Iterator[RawRecord]:
     """The records of ``stream`` read as ``fmt`` (one of FORMATS).
 
     ``content_type`` is the one a server sent with a download: a feed's
-    encoding may be named only there (RFC 7303's charset parameter)."""
+    encoding may be named only there (RFC 7303's charset parameter).
+    ``base_url`` is the address relative links on a web page are read
+    against (a downloaded page's own URL otherwise)."""
     if fmt == "csv":
         from enews.collect.csv_source import read_csv
 
@@ -113,4 +155,15 @@ def read_records(
         from enews.collect.listing import read_listing
 
         return read_listing(stream, source=source)
+    if fmt == "html":
+        from enews.collect.page import read_page
+
+        return read_page(
+            stream,
+            source=source,
+            base_url=base_url,
+            content_type=content_type,
+            kind=kind,
+            warn=warn,
+        )
     raise SourceError(source, None, f"unknown format {fmt!r}; use one of {FORMATS}")

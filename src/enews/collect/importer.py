@@ -109,11 +109,13 @@ def import_source(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Callable[[int], None] | None = None,
+    base_url: str | None = None,
 ) -> ImportReport:
     """Detect the format of an opened source, read it and import it in one
     transaction, committed only when ``report.ok_to_commit``.
 
     The CLI (a file or URL) and the web workspace (an upload) both call this.
+    ``base_url`` makes a web page's relative links absolute (a saved page).
     """
     from enews.collect import detect_format, read_records
 
@@ -130,8 +132,10 @@ def import_source(
         kind=kind,
         warn=report.warnings.append,
         content_type=opened.content_type,
+        base_url=base_url or opened.final_url,  # a page's links: after redirects
     )
-    label = "entry " if fmt == "feed" else ""
+    # Feed entries and page blocks are counted; other formats have lines.
+    label = {"feed": "entry ", "html": "block "}.get(fmt, "")
     with factory() as session:
         if not dry_run:
             lock_for_writing(session)
