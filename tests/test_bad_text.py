@@ -20,7 +20,7 @@ from tests.helpers_cli import Run, add, initialised, ok, one_line_error, run, ws
 __all__ = ["initialised", "run", "ws"]
 
 # Each breaks MJML's XML parse ("unable to parse next template") or UTF-8.
-BREAKING = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f"]
+BREAKING = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f", "\x7f"]
 BREAKING += ["\ufffe", "\uffff", "\ufdd0", "\U0001fffe", "\ud800", "\udfff"]
 
 
@@ -116,3 +116,85 @@ def test_csv_with_a_nul_byte_names_the_line(run: Run, initialised, tmp_path):
     assert "items.csv:3: title:" in result.output
     assert "U+0000" in result.output
     assert ok(run("item", "list", "--json")).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("field", ["kind", "title", "summary", "image_alt", "url"])
+def test_an_enews_template_token_in_an_item_is_refused(field):
+    """Typed into an item, [[enews:unsubscribe]] became the service's live
+    unsubscribe tag in the email, and the words around it were lost."""
+    value = "a [[enews:first_name]]"
+    if field == "url":
+        value = "https://e.org/[[enews:unsubscribe]]"
+    with pytest.raises(ValidationError) as refused:
+        make_draft(**{field: value})
+    assert refused.value.field == field
+    assert "a token only the templates may write" in refused.value.problem
+
+
+def test_a_token_written_as_character_references_is_refused_too():
+    with pytest.raises(
+        ValidationError, match=r"summary: holds \[\[enews:unsubscribe\]\]"
+    ):
+        make_draft(summary="<p>&#91;&#91;enews:unsubscribe&#93;&#93;</p>")
+
+
+def test_an_issue_intro_may_not_hold_a_token(session):
+    issue = make_issue(session)
+    with pytest.raises(ValidationError) as refused:
+        issues.set_fields(session, issue.slug, intro="Hi [[enews:web_version]]")
+    assert refused.value.field == "intro"
+
+
+def test_text_that_merely_looks_like_a_token_stays(session):
+    assert make_draft(title="[[not a token]] and [[enews:]]").title is not None
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\x01", "\ud800"])
+@pytest.mark.parametrize("field", ["url", "image_url"])
+def test_a_link_refuses_what_no_email_may_carry(char, field):
+    """Once stored, then refused by every build ("url holds a noncharacter")."""
+    with pytest.raises(ValidationError) as refused:
+        make_draft(**{field: f"https://e.org/{char}"})
+    assert refused.value.field == ("image" if field == "image_url" else field)
+
+
+@pytest.mark.parametrize("char", ["\x80", "\u200b", "\u202e", "\u00a0", "\ue000"])
+def test_a_link_refuses_invisible_and_control_characters(char):
+    """A C1 control, a zero-width space, a bidi override, a no-break space, a
+    private-use character: the link is broken or disguised (and mjml-python
+    wrote U+0080 in an href as "\\u{80}")."""
+    with pytest.raises(ValidationError) as refused:
+        make_draft(url=f"https://e.org/x{char}b")  # no x with an acute
+    assert refused.value.field == "url"
+
+
+def test_a_link_with_an_accent_is_composed_and_kept():
+    assert make_draft(url="https://e.org/zoe\u0308").url == "https://e.org/zo\u00eb"
+
+
+def test_a_link_with_marks_nfc_cannot_compose_is_kept(session, workspace):
+    """An IRI in Hindi: its vowel signs are marks; the email keeps them."""
+    from enews.publish.check import check_bundle
+
+    url = "https://hi.example/\u0928\u092e\u0938\u094d\u0924\u0947"
+    make_item(session, url=url)
+    issue = make_issue(session)
+    settings = workspace.settings
+    bundle = build_issue(
+        session, issue.slug, settings=settings, workspace=workspace.root
+    )
+    report = check_bundle(bundle.html, bundle.text, settings)
+    assert report.get("links").status == "pass"
+    assert report.get("text").status == "pass"
+
+
+def test_a_stored_row_with_a_token_is_named_by_the_build(session, workspace):
+    item = make_item(session, title="Forum opens")
+    issue = make_issue(session)
+    session.execute(
+        update(Item).where(Item.id == item.id).values(title="[[enews:first_name]]")
+    )
+    with pytest.raises(EnewsError, match=f"item {item.id} .*: title holds"):
+        build_issue(
+            session, issue.slug, settings=workspace.settings, workspace=workspace.root
+        )

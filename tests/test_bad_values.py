@@ -80,6 +80,8 @@ def test_db_load_refuses_what_the_entry_points_refuse():
         ({"published_on": "9999-12-31"}, "outside the years"),
         ({"title": "a\x00b"}, "U\\+0000"),
         ({"id": 2**63}, "out of range"),
+        ({"title": "Hi [[enews:unsubscribe]]"}, "a token only the templates"),
+        ({"url": "https://e.example/" + "a" * 2000}, "longer than 2000"),
     ]:
         with pytest.raises(BadRow, match=problem):
             decode(good | change)
@@ -129,3 +131,97 @@ def test_a_utf8_bom_as_notepad_writes_is_accepted(tmp_path):
 def test_c1_controls_in_enews_toml_become_their_characters(tmp_path):
     (tmp_path / "enews.toml").write_text('greeting = "Hi\\u0085"\n', encoding="utf-8")
     assert load_settings(tmp_path).greeting == "Hi\u2026"
+
+
+# -- line endings: LF, CR LF, and a CR alone (Excel's "CSV (Macintosh)") -------
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_csv_rows_end_at_any_line_ending(ending):
+    import io
+
+    from enews.collect.csv_source import read_csv
+
+    text = ending.join(['title,date,summary', 'A,2020-10-01,"one' + ending + 'two"',
+                        "B,2020-10-02,x", ""])  # fmt: skip
+    found = list(read_csv(io.BytesIO(text.encode()), source="f.csv"))
+    assert [(r.line, r.fields["title"]) for r in found] == [(2, "A"), (4, "B")]
+    assert found[0].fields["summary"] == f"one{ending}two"
+
+
+def test_a_crlf_cut_by_a_read_is_one_line_end(monkeypatch):
+    import io
+
+    from enews.collect import textio
+
+    monkeypatch.setattr(textio, "CHUNK", 3)
+    lines = list(textio.decoded_lines(io.BytesIO(b"ab\r\ncd\r\ref\nx\r"), "f"))
+    assert lines == ["ab\r\n", "cd\r", "\r", "ef\n", "x\r"]
+
+
+def test_a_byte_not_utf8_after_cr_lines_names_its_line():
+    import io
+
+    from enews.collect.csv_source import read_csv
+    from enews.collect.records import SourceError
+
+    with pytest.raises(SourceError, match=r"^f\.csv:3: not UTF-8 text \(byte 0xff\)"):
+        list(read_csv(io.BytesIO(b"title,date\rA,2020-10-01\r\xff"), source="f.csv"))
+
+
+# -- what the columns hold: PostgreSQL refuses longer text, SQLite does not ----
+
+
+@pytest.mark.parametrize("field", ["url", "image_url"])
+def test_a_link_longer_than_its_column_is_refused(session, field):
+    from enews.compose.items import add_item, make_draft
+
+    link = "https://e.org/" + "a" * 2000
+    values = {"kind": "News", "title": "T", "date": "2020-10-01", "image_alt": "x"}
+    with pytest.raises(ValidationError, match="is 2014 characters, at most 2000"):
+        add_item(session, make_draft(**values, **{field: link}))
+
+
+def test_a_link_as_long_as_its_column_is_stored(session):
+    from enews.compose.items import add_item, make_draft
+
+    link = "https://e.org/" + "a" * (2000 - len("https://e.org/"))
+    values = {"kind": "News", "title": "T", "date": "2020-10-01", "url": link}
+    add_item(session, make_draft(**values))
+    session.flush()
+
+
+@pytest.mark.parametrize("move", [False, True])
+def test_a_section_longer_than_its_column_is_refused(session, move):
+    from enews.compose.issues import add_to_issue, move_in_issue
+    from tests.factories import make_issue, make_item
+
+    item = make_item(session)
+    make_issue(session, title="Empty", month="2020-01", slug="empty")
+    issue = make_issue(session)
+    with pytest.raises(ValidationError) as refused:
+        if move:
+            move_in_issue(session, issue.slug, item.id, position=1, section="S" * 41)
+        else:
+            add_to_issue(session, "empty", item.id, section="S" * 41)
+    assert refused.value.field == "section"
+    assert refused.value.problem == "is 41 characters, at most 40"
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [("kind,title,date,Title", "2 ('title') and 4 ('Title')"),
+     ("title,date,url,link", "3 ('url') and 4 ('link')")],
+)  # fmt: skip
+def test_a_csv_field_in_two_columns_is_refused(header, named):
+    """Before, the second column silently won: an empty "Title" column made
+    every row's title "required"."""
+    import io
+
+    from enews.collect.csv_source import read_csv
+    from enews.collect.records import SourceError
+
+    data = f"{header}\nNews,A,2020-10-01,x\n".encode()
+    with pytest.raises(SourceError) as refused:
+        list(read_csv(io.BytesIO(data), source="f.csv"))
+    assert str(refused.value).startswith(f"f.csv:1: columns {named} are both the ")

@@ -84,7 +84,7 @@ def test_undeclared_legacy_encodings_are_refused_not_guessed(encoding):
     data = feed_text(TITLES[encoding], None).encode(encoding)
     first = TITLES[encoding].encode(encoding)[0]
     assert refusal(data) == (
-        f"feed.xml: not UTF-8 text (byte 0x{first:02x} at line 4); "
+        f"feed.xml:4: not UTF-8 text (byte 0x{first:02x}); "
         "declare the encoding in the XML declaration"
     )
 
@@ -92,14 +92,22 @@ def test_undeclared_legacy_encodings_are_refused_not_guessed(encoding):
 def test_the_brief_example_shift_jis_without_encoding():
     data = feed_text("お知らせ", None).encode("shift_jis")
     assert refusal(data) == (
-        "feed.xml: not UTF-8 text (byte 0x82 at line 4); "
+        "feed.xml:4: not UTF-8 text (byte 0x82); "
         "declare the encoding in the XML declaration"
     )
 
 
 def test_bytes_not_in_the_declared_encoding_are_refused():
     data = feed_text(TITLES["shift_jis"], "euc-jp").encode("shift_jis")
-    assert refusal(data) == "feed.xml: not euc_jp text (byte 0x8b at line 4)"
+    assert refusal(data) == "feed.xml:4: not euc_jp text (byte 0x8b)"
+
+
+def test_a_message_of_libxml2_stays_one_line():
+    """libxml2 ends "Char 0x0 out of allowed range" with a line break."""
+    data = feed_text("Forum", None).encode().replace(b"<rss", b"<r\x00ss", 1)
+    message = refusal(data)
+    assert "\n" not in message
+    assert message.startswith("feed.xml:2: not a valid RSS or Atom feed: ")
 
 
 def test_a_label_read_as_its_superset_only_when_needed():
@@ -113,7 +121,7 @@ def test_windows_1252_in_a_feed_without_a_declaration_is_refused():
     data = b'<rss version="2.0"><channel>\n<item><title>Caf\xe9</title></item>'
     data += b"</channel></rss>"
     assert refusal(data) == (
-        "feed.xml: not UTF-8 text (byte 0xe9 at line 2); "
+        "feed.xml:2: not UTF-8 text (byte 0xe9); "
         "declare the encoding in the XML declaration"
     )
 
@@ -292,7 +300,7 @@ def test_import_refuses_undeclared_shift_jis_in_one_line(enews, tmp_path):
     result = enews("import", str(path), "--kind", "News")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {path}: not UTF-8 text (byte 0x8b at line 4); "
+        f"error: {path}:4: not UTF-8 text (byte 0x8b); "
         "declare the encoding in the XML declaration\n"
     )
     assert stored_titles(enews) == {}

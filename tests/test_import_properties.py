@@ -20,7 +20,7 @@ from enews.store.models import Item
 from enews.workspace import Workspace, init_workspace
 
 TEXT = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60
+    st.characters(blacklist_categories=("Cs", "Cc", "Cn")), min_size=1, max_size=60
 ).filter(lambda s: s.strip())
 SUMMARY = st.one_of(
     st.none(),

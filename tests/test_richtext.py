@@ -14,9 +14,11 @@ from enews.config import Settings
 from enews.errors import ValidationError
 from enews.publish.build import build_issue
 from enews.render.richtext import (
+    MAX_DEPTH,
     clean_summary,
     guess_format,
     html_to_paragraphs,
+    nesting_depth,
     sanitize,
     tokens,
 )
@@ -202,3 +204,60 @@ def test_tokens_lose_nothing_of_a_sanitized_fragment(pieces):
     # text is whole between tags: never two data tokens in a row
     kinds = [kind for kind, _, _ in found]
     assert ("data", "data") not in itertools.pairwise(kinds)
+
+
+def test_a_summary_nested_deeper_than_the_cap_is_refused():
+    """500 nested <em> once built an email whose footer lxml never read
+    (libxml2 stops at 256 levels), so the unsubscribe check failed."""
+    deep = "<em>" * 500 + "deep" + "</em>" * 500
+    with pytest.raises(ValidationError) as refused:
+        clean_summary(deep, "html")
+    assert refused.value.field == "summary"
+    assert "nests tags 500 levels deep, at most 32" in refused.value.problem
+
+
+def test_nesting_up_to_the_cap_is_kept():
+    edge = "<em>" * 32 + "deep" + "</em>" * 32
+    assert clean_summary(edge, "html") == (edge, "html")
+
+
+def test_markdown_nests_within_the_cap_by_itself():
+    # markdown-it stops nesting at 20 levels; deeper marks stay text.
+    nested_list = "\n".join("  " * depth + "- x" for depth in range(40))
+    stored, fmt = clean_summary(nested_list, "markdown")
+    assert fmt == "html"
+    assert stored is not None
+    assert nesting_depth(stored) <= MAX_DEPTH
+
+
+def test_a_stored_row_nested_too_deep_still_builds_whole(session, workspace):
+    """A row written behind enews's back: its tags beyond the cap go, its
+    words stay, and the email keeps its footer."""
+    from sqlalchemy import update
+
+    from enews.publish.check import check_bundle
+    from enews.store.models import Item
+
+    item = make_item(session, summary="x")
+    make_issue(session)
+    deep = "<strong>" * 300 + "deep words" + "</strong>" * 300
+    values = {"summary": deep, "summary_format": "html"}
+    session.execute(update(Item).where(Item.id == item.id).values(**values))
+    settings = workspace.settings
+    bundle = build_issue(
+        session, "2020-10", settings=settings, workspace=workspace.root
+    )
+    assert "deep words" in bundle.html
+    assert bundle.html.count("<strong") <= MAX_DEPTH + 1  # the template's own
+    report = check_bundle(bundle.html, bundle.text, settings)
+    assert report.get("unsubscribe").status == "pass"
+    assert sanitize(deep).count("</strong>") == 32
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["https://[::1/", "https://e.org:99999/", "https://e.org/a\u200bb", "http://"],
+)
+def test_a_summary_link_the_check_would_fail_keeps_only_its_words(href):
+    stored = clean_summary(f'<p>See <a href="{href}">the report</a> now</p>', "html")
+    assert stored == ("See the report now", "text")

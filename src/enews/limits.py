@@ -12,11 +12,15 @@ import re
 from enews.errors import ValidationError
 
 # Items
-KIND = 40
+KIND = 40  # and a section of an issue, named after a kind
 ITEM_TITLE = 300  # the column is String(300)
 IMAGE_ALT = 300
 SOURCE = 200
 SUMMARY = 20_000  # characters of source text; ~40 times a typical summary
+
+# Links (item and image): the columns are String(2000). Longer ones exist
+# (tracking, data: URIs) but no newsletter needs them.
+URL = 2_000
 
 # Issues
 ISSUE_TITLE = 200
@@ -35,13 +39,14 @@ def is_row_id(number: int) -> bool:
 
 
 # What no email may carry: C0 controls but tab, line feed and carriage return
-# (XML 1.0 and so MJML refuse them), lone surrogates (no UTF-8 can encode
-# them; argv holds them for bytes that are not UTF-8) and noncharacters.
+# (XML 1.0 and so MJML refuse them), DEL (mjml-python writes it as "\u{7f}"
+# in an attribute), lone surrogates (no UTF-8 can encode them; argv holds
+# them for bytes that are not UTF-8) and noncharacters.
 _NONCHARACTERS = "".join(
     chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF)
 )
 _FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef"
     + re.escape(_NONCHARACTERS)
     + "]"
 )
@@ -82,7 +87,7 @@ def bad_char(value: str) -> str | None:
         return f"holds a byte that is not UTF-8 text, 0x{code - 0xDC00:02X}, {at}"
     if 0xD800 <= code <= 0xDFFF:
         what = "a lone surrogate (not valid Unicode text)"
-    elif code < 0x20:
+    elif code < 0x20 or code == 0x7F:
         what = "a control character"
     else:
         what = "a noncharacter"
@@ -97,9 +102,29 @@ def _c1_left(value: str) -> str | None:
     return f"holds a control character, U+{code:04X}, at character {match.start() + 1}"
 
 
+# The neutral tokens templates write for the mailing service's merge tags
+# (profiles.py). Typed into an item or issue, one would be swapped for a live
+# tag (the unsubscribe link, the reader's name) and the words would be lost.
+_TOKEN = re.compile(r"\[\[enews:[A-Za-z_]+\]\]")
+
+
+def no_token(value: str, field: str) -> str:
+    """``value``, or a ValidationError when it holds an enews template token."""
+    bad = bad_token(value)
+    if bad:
+        raise ValidationError(field, bad)
+    return value
+
+
+def bad_token(value: str) -> str | None:
+    """Why ``value`` may not go into an email as text: the token it holds."""
+    match = _TOKEN.search(value)
+    return f"holds {match[0]}, a token only the templates may write" if match else None
+
+
 def multi_line(value: str, field: str, limit: int) -> str:
     """A text that may hold line breaks (a summary, an intro), checked."""
-    return check_length(clean_chars(value, field), field, limit)
+    return check_length(no_token(clean_chars(value, field), field), field, limit)
 
 
 def one_line(value: str, field: str, limit: int, *, required: bool = False) -> str:
@@ -107,7 +132,7 @@ def one_line(value: str, field: str, limit: int, *, required: bool = False) -> s
 
     Titles, kinds and subject lines never wrap, and a header must not break.
     """
-    cleaned = " ".join(clean_chars(value, field).split())
+    cleaned = " ".join(no_token(clean_chars(value, field), field).split())
     if required and not cleaned:
         raise ValidationError(field, "must not be empty")
     return check_length(cleaned, field, limit)

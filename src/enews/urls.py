@@ -7,6 +7,7 @@ archive's base URL, the link check and the campaign tagging all ask here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import SplitResult, urlsplit
 
 from enews.errors import ValidationError
@@ -15,7 +16,15 @@ WEB = ("http", "https")
 
 # Characters that could end an HTML attribute or hide in a header, or that no
 # browser keeps as they are; a link holding one is refused, not repaired.
-_NOT_IN_URL = re.compile(r"[\s\"<>\\`\x00-\x1f\x7f]")
+# C1 controls too: mjml-python writes U+0080 in an attribute as "\u{80}".
+_NOT_IN_URL = re.compile(r"[\s\"<>\\`\x00-\x1f\x7f-\x9f]")
+
+# What a link may not hold beyond ASCII: spaces, controls, invisible format
+# characters (a bidi override can disguise a host), private-use and
+# unassigned code points. Such a link is broken or deceptive; a browser's
+# address bar copies it percent-encoded. (Accents and other marks are fine:
+# an IRI, composed to NFC first.)
+_NOT_IN_IRI = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cn"})
 
 # Merge tags of the common mailing services, and enews's own neutral tokens.
 MERGE_TAG = re.compile(
@@ -68,14 +77,29 @@ def is_absolute_url(value: str, schemes: tuple[str, ...] = WEB) -> bool:
     parts = split(value)
     if parts is None or parts.scheme not in schemes or _NOT_IN_URL.search(value):
         return False
+    if unsafe_char(value):
+        return False
     if parts.scheme in WEB:
         return bool(parts.hostname)
     return bool(parts.path)
 
 
+def unsafe_char(value: str) -> str | None:
+    """The first character of ``value`` a link must percent-encode, if any."""
+    if value.isascii():
+        return None
+    return next((c for c in value if unicodedata.category(c) in _NOT_IN_IRI), None)
+
+
 def check_url(value: str, field: str, schemes: tuple[str, ...] = WEB) -> str:
-    """``value`` stripped, or a ValidationError naming ``field``."""
-    value = value.strip()
+    """``value`` stripped (and NFC), or a ValidationError naming ``field``."""
+    value = unicodedata.normalize("NFC", value.strip())
+    char = unsafe_char(value)
+    if char is not None:
+        raise ValidationError(
+            field,
+            f"{value!r} holds U+{ord(char):04X}, which a link must percent-encode",
+        )
     if not is_absolute_url(value, schemes):
         raise ValidationError(
             field, f"{value!r} is not an absolute {describe(schemes)} link"

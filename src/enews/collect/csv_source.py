@@ -46,6 +46,7 @@ def _header(
     except csv.Error as exc:
         raise SourceError(source, 1, f"malformed CSV: {exc}") from exc
     names = [ALIASES.get(key, key) for key in (_key(cell) for cell in row)]
+    _no_column_twice(names, row, source)
     missing = [name for name in ("title", "date") if name not in names]
     if missing:
         raise SourceError(
@@ -56,6 +57,22 @@ def _header(
     for name in unknown:
         warn(f"{source}:1: unknown column {name!r} ignored")
     return [name if name in KNOWN else None for name in names]
+
+
+def _no_column_twice(names: list[str], row: list[str], source: str) -> None:
+    """Two columns for one field ("title" and "Title", "url" and "link")
+    would leave one of them silently unread."""
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name not in KNOWN:
+            continue
+        if name in first:
+            was = first[name]
+            raise SourceError(
+                source, 1, f"columns {was} ({row[was - 1].strip()!r}) and {number} "
+                f"({row[number - 1].strip()!r}) are both the {name} field"
+            )  # fmt: skip
+        first[name] = number
 
 
 def _key(cell: str) -> str:

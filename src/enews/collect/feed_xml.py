@@ -83,7 +83,7 @@ def parse_document(data: bytes, source: str, charset: str | None = None) -> Any:
             parser.feed(data[start : start + _PIECE])
         return parser.close()
     except etree.XMLSyntaxError as exc:
-        reason = _POSITION.sub("", exc.msg or "not well-formed XML")
+        reason = _POSITION.sub("", (exc.msg or "not well-formed XML").strip())
         raise not_a_feed(source, exc.lineno, reason) from None
 
 
@@ -138,6 +138,8 @@ _DIALECTS = {
 
 
 def not_a_feed(source: str, line: int | None, reason: str) -> SourceError:
+    # One line: libxml2 ends some of its messages with a line break.
+    reason = " ".join(reason.split())
     return SourceError(source, line or None, f"not a valid RSS or Atom feed: {reason}")
 
 
@@ -211,6 +213,14 @@ def _as_utf8(data: bytes, source: str, charset: str | None) -> bytes:
             return data  # the usual feed: nothing to decode or declare
         if bad is not None and not declared:
             raise _not_encoded(source, data, bad, "utf-8", _DECLARE)
+        if bad is not None and (line := _legacy_run(data)) is not None:
+            raise SourceError(
+                source,
+                line,
+                f"declared {label or 'UTF-8'}, but runs of bytes here are not "
+                "UTF-8 (text in another encoding: Shift_JIS, EUC, GB2312, "
+                "KOI8...); declare the encoding the feed is really in",
+            )
         text = data.decode(encoding, _FALLBACK)
     else:
         try:
@@ -222,6 +232,18 @@ def _as_utf8(data: bytes, source: str, charset: str | None) -> bytes:
 
 
 _DECLARE = "; declare the encoding in the XML declaration"
+# Stray Windows-1252 bytes in a "UTF-8" feed are accented letters and quotes,
+# one or two at a time between ASCII ("r\xe9\xe9lu"): read as Windows-1252.
+# Japanese, Chinese, Korean or Cyrillic text in a legacy encoding is runs of
+# such bytes, which that would turn into mojibake: refused instead.
+LEGACY_RUN = 4
+
+
+def _legacy_run(data: bytes) -> int | None:
+    """The line where LEGACY_RUN bytes in a row are not UTF-8, if any."""
+    text = data.decode("utf-8", "replace")  # one U+FFFD per bad sequence
+    found = text.find("\ufffd" * LEGACY_RUN)
+    return None if found < 0 else text.count("\n", 0, found) + 1
 
 
 def _utf8_error(data: bytes) -> int | None:
@@ -247,9 +269,7 @@ def _not_encoded(
 ) -> SourceError:
     line = data[:at].decode(name, "replace").count("\n") + 1
     label = "UTF-8" if name == "utf-8" else name
-    return SourceError(
-        source, None, f"not {label} text (byte 0x{data[at]:02x} at line {line}){hint}"
-    )
+    return SourceError(source, line, f"not {label} text (byte 0x{data[at]:02x}){hint}")
 
 
 def _encoding(

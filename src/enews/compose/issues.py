@@ -54,10 +54,12 @@ def draft_issue(
     *,
     month: str,
     slug: str | None = None,
+    settings: Settings | None = None,
 ) -> Issue:
     """Create an issue holding every item dated in ``month``, newest first.
 
-    One section per kind; the slug defaults to the month (``2020-10``).
+    One section per kind, or per the section ``settings`` maps a kind to
+    (``[sections.aliases]``); the slug defaults to the month (``2020-10``).
     """
     period = parse_month(month)
     slug = check_slug(slug or period)
@@ -71,10 +73,12 @@ def draft_issue(
         status="draft",
     )
     counters: dict[str, int] = {}
+    section_for = (settings or Settings()).section_for
     for item in find_items(session, month=period):
-        position = counters.get(item.kind, 0)
-        counters[item.kind] = position + 1
-        issue.entries.append(IssueItem(item=item, section=item.kind, position=position))
+        section = section_for(item.kind)
+        position = counters.get(section, 0)
+        counters[section] = position + 1
+        issue.entries.append(IssueItem(item=item, section=section, position=position))
     session.add(issue)
     session.flush()
     return issue
@@ -87,14 +91,23 @@ def delete_issue(session: Session, slug: str) -> None:
 
 
 def add_to_issue(
-    session: Session, slug: str, item_id: int, *, section: str | None = None
+    session: Session,
+    slug: str,
+    item_id: int,
+    *,
+    section: str | None = None,
+    settings: Settings | None = None,
 ) -> IssueItem:
-    """Append an item at the end of its section (its kind unless told)."""
+    """Append an item at the end of its section: the one given, else the one
+    its kind goes to (``Settings.section_for``)."""
     issue = get_issue(session, slug)
     item = get_item(session, item_id)
     if _find_entry(issue, item_id) is not None:
         raise ConflictError(f"item {item_id} is already in issue {slug!r}")
-    section = section or item.kind
+    if section:
+        section = section_name(section)
+    else:
+        section = (settings or Settings()).section_for(item.kind)
     # After the last one: positions may have gaps where items were deleted.
     last = max((e.position for e in _section(issue, section)), default=-1)
     entry = IssueItem(item=item, section=section, position=last + 1)
@@ -125,7 +138,7 @@ def move_in_issue(
     issue = get_issue(session, slug)
     entry = _entry(issue, item_id)
     old = entry.section
-    target = section or old
+    target = section_name(section) if section else old
     rest = [e for e in _section(issue, target) if e is not entry]
     if not 1 <= position <= len(rest) + 1:
         raise ValidationError("position", f"must be between 1 and {len(rest) + 1}")
@@ -137,6 +150,11 @@ def move_in_issue(
     _touch(issue)
     session.flush()
     return entry
+
+
+def section_name(name: str) -> str:
+    """A section named on the command line: one line, as long as a kind."""
+    return limits.one_line(name, "section", limits.KIND, required=True)
 
 
 def step_in_issue(session: Session, slug: str, item_id: int, step: int) -> IssueItem:
@@ -153,6 +171,16 @@ def left_out(session: Session, issue: Issue) -> list[Item]:
     """Items of the issue's month that are not in it, newest first."""
     placed = {entry.item_id for entry in issue.entries}
     return [i for i in find_items(session, month=issue.period) if i.id not in placed]
+
+
+def find_outside(
+    session: Session, issue: Issue, text: str, *, limit: int = 20
+) -> list[Item]:
+    """Items of any month matching ``text`` (case and accents ignored) that
+    are not in the issue, newest first: what the composer may include."""
+    placed = {entry.item_id for entry in issue.entries}
+    found = find_items(session, text=text, limit=limit + len(placed))
+    return [i for i in found if i.id not in placed][:limit]
 
 
 def set_featured(session: Session, slug: str, item_id: int | None) -> None:

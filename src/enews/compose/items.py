@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from enews import limits
+from enews.compose.assets import is_asset_ref
 from enews.dates import check_date, month_bounds, parse_date
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.render.richtext import clean_summary
-from enews.store.db import fold
+from enews.store.db import fold, fold_text
 from enews.store.models import Item
 from enews.urls import check_url
 
@@ -65,7 +66,7 @@ def make_draft(
         url=_link(url, "url"),
         summary=stored_summary,
         summary_format=stored_format,
-        image_url=_link(image_url, "image"),
+        image_url=_image(image_url),
         image_alt=_text(image_alt, "image_alt", limits.IMAGE_ALT, required=False),
         source=_text(source, "source", limits.SOURCE, required=False),
     )
@@ -125,12 +126,23 @@ def title_key(title: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
+def _image(value: str | None) -> str | None:
+    """An absolute http(s) URL, or an image stored in the workspace."""
+    if value is not None and is_asset_ref(value.strip()):
+        return value.strip()
+    return _link(value, "image")
+
+
 def _link(value: str | None, field: str) -> str | None:
     if value is None:
         return None
     if not value.strip():
         return ""
-    return check_url(value, field)
+    bad = limits.bad_char(value)  # before check_url, which would quote it
+    if bad:
+        raise ValidationError(field, bad)
+    url = check_url(limits.no_token(value, field), field)
+    return limits.check_length(url, field, limits.URL)
 
 
 def add_item(session: Session, draft: ItemDraft) -> Item:
@@ -288,10 +300,10 @@ def _filtered(
         start, end = month_bounds(month)
         query = query.where(Item.published_on >= start, Item.published_on < end)
     if kind:
-        query = query.where(fold(Item.kind) == kind.lower())
+        query = query.where(fold(Item.kind) == fold_text(kind))
     if text:
         # autoescape: % and _ in the word match themselves
-        word = text.lower()
+        word = fold_text(text)
         query = query.where(
             or_(
                 fold(Item.title).contains(word, autoescape=True),

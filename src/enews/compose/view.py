@@ -118,14 +118,15 @@ _ITEM_TEXTS = ("kind", "title", "url", "summary", "image_url", "image_alt")
 
 
 def _check_texts(row: object, names: tuple[str, ...], what: str) -> None:
-    """Name the item and field of a character that would break the compile.
+    """Name the item and field of a character that would break the compile
+    (or of a template token, which the build would swap for a merge tag).
 
     Entry points refuse such text; this catches rows written before they
     did, or behind enews's back, which MJML would refuse naming nothing.
     """
     for name in names:
         value = getattr(row, name)
-        bad = value and limits.bad_char(value)
+        bad = value and (limits.bad_char(value) or limits.bad_token(value))
         if bad:
             raise EnewsError(f"{what}: {name} {bad}; edit it first")
 

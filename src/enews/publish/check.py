@@ -158,7 +158,9 @@ def parse_html(html: str) -> Any:
     # Bytes, as lxml refuses a str with NUL or an XML encoding declaration;
     # surrogatepass lets lone surrogates through (libxml2 makes them U+FFFD).
     data = html.encode("utf-8", "surrogatepass")
-    parser = lxml_html.HTMLParser(encoding="utf-8")  # per call: not thread-safe
+    # huge_tree: libxml2 otherwise stops at 256 levels, and a deep theme would
+    # hide its footer (the unsubscribe link) from the checks.
+    parser = lxml_html.HTMLParser(encoding="utf-8", huge_tree=True)  # per call
     try:
         return lxml_html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):  # "Document is empty" and kin

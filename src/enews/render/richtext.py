@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 from enews import limits
 from enews.errors import ValidationError
+from enews.urls import is_absolute_url
 
 Format = Literal["text", "html"]
 INPUT_FORMATS = ("text", "html", "markdown")
 
 TAGS = {"p", "a", "strong", "em", "ul", "ol", "li", "br"}
-SCHEMES = ("http://", "https://", "mailto:")
+SCHEMES = ("http", "https", "mailto")
 
 # Guessing: a closing tag (or <br>, <img>) is what tells HTML from prose that
 # happens to contain "<", such as "SACCOs <a field note>".
@@ -37,6 +38,16 @@ _MARKDOWN_CHAR = re.compile(r"[*_\[#]|^\s{0,3}([-+]|\d+\.) ", re.MULTILINE)
 _RICH = re.compile(r"<(p|a|strong|em|ul|ol|li|br)\b")  # what sanitizing keeps
 _ONE_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
 _EMPTY_LINK = re.compile(r"<a>(.*?)</a>", re.DOTALL)
+# A tag of sanitized HTML: nh3 writes each attribute in double quotes, with
+# any quote inside as &quot;, and every "<" of text as &lt;.
+_TAG = re.compile(r'<(/?)([a-z]+)(?:\s+[a-z]+="[^"]*")*\s*/?>')
+_VOID = {"br"}
+# How deep a summary's tags may nest. lxml (libxml2), which premailer and
+# the check read the email with, stops at 256 levels: beyond that the rest
+# of the summary and the email's footer (its unsubscribe link) were lost.
+# The template adds some 20 levels; real summaries nest a few (a list in a
+# list, a link in bold).
+MAX_DEPTH = 32
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 _MARKDOWN = re.compile(
     r"\*\*[^*\n]+\*\*|__[^_\n]+__"  # strong
@@ -65,9 +76,14 @@ def clean_summary(
     if source_format == "text":
         return _plain(text), "text"
     rich = markdown_to_html(text) if source_format == "markdown" else text
-    cleaned = sanitize(rich).strip()
+    cleaned = _clean(rich).strip()
+    depth = nesting_depth(cleaned)
+    if depth > MAX_DEPTH:
+        raise ValidationError(
+            "summary", f"nests tags {depth} levels deep, at most {MAX_DEPTH}"
+        )
     # A character reference (&#1;) names what a raw character may not be.
-    limits.clean_chars(html.unescape(cleaned), "summary")
+    limits.no_token(limits.clean_chars(html.unescape(cleaned), "summary"), "summary")
     bare = _ONE_PARAGRAPH.fullmatch(cleaned)
     if bare:  # one paragraph of plain words is plain text
         cleaned = bare[1]
@@ -109,10 +125,47 @@ def _markdown() -> Any:
 
 
 def sanitize(fragment: str) -> str:
-    """The fragment with only the allowed tags, attributes and link schemes."""
+    """The fragment with only the allowed tags, attributes and link schemes,
+    nested at most MAX_DEPTH deep (deeper tags go, their text stays)."""
+    return _flatten(_clean(fragment))
+
+
+def _clean(fragment: str) -> str:
     cleaned: str = _cleaner().clean(fragment)
     # A link whose href was dropped is just text; keep the words, lose the tag.
     return _EMPTY_LINK.sub(r"\1", cleaned)
+
+
+def nesting_depth(fragment: str) -> int:
+    """How many tags of sanitized ``fragment`` are open at its deepest."""
+    depth = deepest = 0
+    for match in _TAG.finditer(fragment):
+        if match[2] in _VOID:
+            continue
+        depth = max(depth - 1, 0) if match[1] else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _flatten(fragment: str) -> str:
+    """Sanitized ``fragment`` without the tags nested deeper than MAX_DEPTH.
+
+    Stored rows are checked when written, but a row loaded or edited behind
+    enews's back must not cut the email short either.
+    """
+    if fragment.count("<") <= 2 * MAX_DEPTH:  # too few tags to nest that deep
+        return fragment
+    kept: list[bool] = []  # one per open tag: whether it is written
+
+    def tag(match: re.Match[str]) -> str:
+        if match[2] in _VOID:
+            return match[0]
+        if match[1]:
+            return match[0] if kept and kept.pop() else ""
+        kept.append(len(kept) < MAX_DEPTH)
+        return match[0] if kept[-1] else ""
+
+    return _TAG.sub(tag, fragment)
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +175,7 @@ def _cleaner() -> Any:
     return nh3.Cleaner(
         tags=TAGS,
         attributes={"a": {"href"}},
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=set(SCHEMES),
         attribute_filter=_absolute_links_only,
         link_rel=None,  # rel="noopener" means nothing in an email
         strip_comments=True,
@@ -131,7 +184,9 @@ def _cleaner() -> Any:
 
 def _absolute_links_only(tag: str, attr: str, value: str) -> str | None:
     # url_schemes keeps relative links; an email has no page to resolve them on.
-    if tag == "a" and attr == "href" and not value.lower().startswith(SCHEMES):
+    # A link the check would fail (https://[::1/, a quote, a port of 99999, a
+    # character mjml-python garbles) is dropped too: its words stay.
+    if tag == "a" and attr == "href" and not is_absolute_url(value, SCHEMES):
         return None
     return value
 

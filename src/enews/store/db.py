@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,11 +67,38 @@ def _with_driver(url: URL) -> URL:
     return url
 
 
-class fold(FunctionElement[str]):
-    """Lower-case text for case-insensitive search, Unicode included.
+def _accent_table() -> tuple[str, str]:
+    """Latin letters with accents (both cases) and their plain small letter:
+    "Í" and "í" -> "i". One character for one, as PostgreSQL's translate()
+    needs; letters without a one-letter base (ß, æ, ø) stay as they are."""
+    accented, plain = [], []
+    for code in range(0xC0, 0x250):
+        letter = chr(code)
+        decomposed = unicodedata.normalize("NFD", letter.lower())
+        base, marks = decomposed[0], decomposed[1:]
+        plain_letter = base.isascii() and base.isalpha()
+        if marks and plain_letter and all(map(unicodedata.combining, marks)):
+            accented.append(letter)
+            plain.append(base)
+    return "".join(accented), "".join(plain)
 
-    SQLite's lower() only folds ASCII, so "Ó" would never match "ó"; on SQLite
-    this calls a Python function registered on each connection instead.
+
+_ACCENTED, _PLAIN = _accent_table()
+_UNACCENT = str.maketrans(_ACCENTED, _PLAIN)
+
+
+def fold_text(value: str) -> str:
+    """Text as search compares it: case and Latin accents do not matter
+    ("Lucía" and "LUCIA" are "lucia"). ``fold`` is the same in SQL."""
+    return value.lower().translate(_UNACCENT)
+
+
+class fold(FunctionElement[str]):
+    """``fold_text`` in SQL, on both backends.
+
+    SQLite's lower() only folds ASCII, so on SQLite this calls fold_text,
+    registered on each connection; PostgreSQL runs lower() and translate()
+    with the same table.
     """
 
     type = String()
@@ -80,7 +108,9 @@ class fold(FunctionElement[str]):
 
 @compiles(fold)
 def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+    # The table holds letters only: safe as a literal.
+    inner = compiler.process(element.clauses, **kw)
+    return f"translate(lower({inner}), '{_ACCENTED}', '{_PLAIN}')"
 
 
 @compiles(fold, "sqlite")
@@ -89,7 +119,7 @@ def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
 
 
 def _py_fold(value: str | None) -> str | None:
-    return None if value is None else value.lower()
+    return None if value is None else fold_text(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -119,6 +119,10 @@ def _parse_text(value: Any, *, limit: int | None) -> str:
     bad = limits.bad_char(value)
     if bad:
         raise ValueError(bad)
+    try:
+        limits.no_token(value, "text")  # as every entry point refuses it
+    except ValidationError as exc:
+        raise ValueError(exc.problem) from exc
     return value
 
 
