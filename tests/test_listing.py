@@ -119,7 +119,6 @@ def test_crlf_and_bom_give_exactly_the_same_records():
 
 def test_bad_listing_reports_each_problem_at_its_line():
     assert read_file("listing-bad.txt") == [
-        RawRecord(1, {}, "text outside a numbered block"),
         RawRecord(
             4,
             {"kind": "News", "title": "Fair-trade coffee cooperatives meet in Lima"},
@@ -272,9 +271,17 @@ def test_incomplete_blocks(text, line, problem):
 
 def test_a_bad_block_does_not_stop_the_next_ones():
     text = "Home | About | News\n\nMenu\n1.\n2. News\nT\n1 June 2021\n3. News\n"
-    records = read_text(text)
+    warnings: list[str] = []
+    records = list(
+        read_listing(
+            io.BytesIO(text.encode()), source="paste.txt", warn=warnings.append
+        )
+    )
+    assert warnings == [  # the heading is skipped, once, naming its first line
+        "paste.txt:1: skipped the text before the first numbered item "
+        "('Home | About | News'...)"
+    ]
     assert [(r.line, r.problem) for r in records] == [
-        (1, "text outside a numbered block"),  # once, at its first line
         (4, "no kind, title or date after the number"),
         (5, ""),
         (8, "no title or date after the kind"),

@@ -184,6 +184,30 @@ def test_drag_and_drop_reorders_list_preview_and_database(page, server, issue):
     assert stored_titles(server.ws, "Article") == ARTICLES
 
 
+def test_the_composer_finds_an_item_of_another_month_and_includes_it(
+    page, server, issue
+):
+    with server.ws.transaction() as session:
+        make_item(
+            session,
+            kind="News",
+            title="Lucía's September report",
+            date="2020-09-12",
+            url="https://coop.example/september",
+        )
+    open_composer(page, server)
+    page.fill("form.find input[name=q]", "lucia")
+    page.click("form.find button")
+    found = page.locator("#found li")
+    expect(found).to_have_count(1)
+    found.locator("button").click()
+    expect(entries(page).locator(".title")).to_have_text(
+        [*NEWS, "Lucía's September report"]
+    )
+    expect(frame(page).locator("h3")).to_contain_text(["Lucía's September report"])
+    assert stored_titles(server.ws) == [*NEWS, "Lucía's September report"]
+
+
 def test_keyboard_move_down_keeps_focus_on_the_moved_item(page, server, items, issue):
     open_composer(page, server)
     button_id = f"down-{items['News one']}"

@@ -46,6 +46,12 @@ greeting_fallback = "there"   # "Hello there," when a first name is unknown
 order = ["News", "Article", "Interview"]  # other kinds follow, A to Z
 headings = { News = "News", Article = "Articles", Interview = "Interviews" }
 
+# Free-text kinds (from a news page, a feed) to the section they belong in:
+# a kind itself, or a word or words in it, case ignored.
+# [sections.aliases]
+# interview = "Interview"         # "ILO COOP 100 Interview" -> Interviews
+# "press release" = "News"
+
 [brand]
 primary = "#1f5f8b"     # header band, headings and links
 accent = "#e8f1f7"      # featured item background

@@ -123,9 +123,12 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         click.echo(f"... and {len(report.problems) - SHOWN_PROBLEMS} more", err=True)
     if as_json:
         return
+    if report.dry_run:
+        _print_titles(report)
+    verb = "would update" if report.dry_run else "updated"
     for change in report.changes:
-        click.echo(f"updated item {change.item_id} ({change.where}): "
-                   f"{', '.join(change.fields)}")  # fmt: skip
+        click.echo(f"{verb} item {change.item_id} ({change.where}): "
+                   f"{change.title}: {', '.join(change.fields)}")  # fmt: skip
     if report.updated > len(report.changes):
         click.echo(f"... and {report.updated - len(report.changes)} more updated")
     note = ""
@@ -137,3 +140,13 @@ def _print_report(report: ImportReport, as_json: bool) -> None:
         f"{report.source}: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.invalid} invalid{note}"
     )
+
+
+def _print_titles(report: ImportReport) -> None:
+    """A dry run names what it would add and reject, not only counts."""
+    for listed in report.additions:
+        click.echo(f"would add ({listed.where}): {listed.title}")
+    if report.added > len(report.additions):
+        click.echo(f"... and {report.added - len(report.additions)} more to add")
+    for listed in report.rejections:
+        click.echo(f"would reject ({listed.where}): {listed.title}")

@@ -77,8 +77,9 @@ def issue_new(ctx: click.Context, title: str, month: str, slug: str | None) -> N
     """
     from enews.compose.issues import draft_issue
 
-    with workspace(ctx).transaction() as session:
-        new = draft_issue(session, title, month=month, slug=slug)
+    ws = workspace(ctx)
+    with ws.transaction() as session:
+        new = draft_issue(session, title, month=month, slug=slug, settings=ws.settings)
         slug, count = new.slug, len(new.entries)
     click.echo(
         f"drafted issue {slug} with {count} item(s); build it: enews build {slug}"
@@ -180,8 +181,11 @@ def issue_add(ctx: click.Context, slug: str, item_id: int, section: str | None) 
     """
     from enews.compose.issues import add_to_issue
 
-    with workspace(ctx).transaction() as session:
-        entry = add_to_issue(session, slug, item_id, section=section)
+    ws = workspace(ctx)
+    with ws.transaction() as session:
+        entry = add_to_issue(
+            session, slug, item_id, section=section, settings=ws.settings
+        )
         where = entry.section
     click.echo(f"added item {item_id} to {slug} ({where})")
 

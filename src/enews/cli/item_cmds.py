@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -49,7 +50,16 @@ def item_fields(required: bool) -> Callable[[F], F]:
                 "--summary", help="A short summary (blank line = new paragraph)."
             ),
             click.option("--url", help="Absolute http(s) link to the full story."),
-            click.option("--image", help="Absolute http(s) URL of an image."),
+            click.option(
+                "--image",
+                help="Absolute http(s) URL of an image (or a stored assets/...).",
+            ),
+            click.option(
+                "--image-file",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="A JPEG, PNG, GIF or WebP file: stored in assets/, "
+                "upright, without metadata, resized for email.",
+            ),
             click.option(
                 "--image-alt", help="Alt text of the image (required with it)."
             ),
@@ -94,6 +104,8 @@ def item_add(
         --title "A regional forum opens in Nairobi" \\
         --url https://example.org/news/forum --summary "Two days, 300 delegates."
       enews item add --from-url https://example.org/news/forum --kind News
+      enews item add --kind News --title "Open day" --date 2020-10-03 \\
+        --image-file photo.jpg --image-alt "Members at the open day"
     """
     from enews.compose.items import add_item
 
@@ -105,7 +117,9 @@ def item_add(
         values, warnings = fill_in(unfurl(from_url), values)
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
-    with workspace(ctx).transaction() as session:
+    ws = workspace(ctx)
+    _store_image_file(ws.root, values, adding=True)
+    with ws.transaction() as session:
         new = add_item(session, _draft(values))
         data = item_dict(new)
     if as_json:
@@ -234,10 +248,13 @@ def item_edit(ctx: click.Context, /, item_id: int, **values: str | None) -> None
     \b
     Example:
       enews item edit 12 --title "New title" --image ''  --image-alt ''
+      enews item edit 12 --image-file photo.jpg --image-alt "The new hall"
     """
     from enews.compose.items import update_item
 
-    with workspace(ctx).transaction() as session:
+    ws = workspace(ctx)
+    _store_image_file(ws.root, values, adding=False)
+    with ws.transaction() as session:
         changed = update_item(session, item_id, _draft(values))
         title = changed.title
     click.echo(f"updated item {item_id}: {title}")
@@ -273,7 +290,31 @@ def _write_csv(rows: list[dict[str, Any]]) -> None:
         writer.writerow({key: row[key] for key in columns})
 
 
-def _draft(values: dict[str, str | None]) -> Any:
+def _store_image_file(root: Path, values: dict[str, Any], *, adding: bool) -> None:
+    """Store --image-file once every other value is checked (a refused item
+    writes no image); its assets/ path becomes the item's image."""
+    path = values.pop("image_file", None)
+    if path is None:
+        return
+    from enews.compose.images import store_image
+    from enews.errors import ValidationError
+
+    if values.get("image"):
+        raise ValidationError("image_file", "give --image or --image-file, not both")
+    if adding and not (values.get("image_alt") or "").strip():
+        raise ValidationError("image_alt", "an image needs alt text (--image-alt)")
+    _draft(values)
+    try:
+        with path.open("rb") as handle:
+            values["image"] = store_image(
+                root, handle, path.name, field="image_file"
+            ).path
+    except OSError as exc:
+        problem = f"cannot read {path}: {exc.strerror or exc}"
+        raise ValidationError("image_file", problem) from exc
+
+
+def _draft(values: dict[str, Any]) -> Any:
     from enews.compose.items import make_draft
 
     return make_draft(

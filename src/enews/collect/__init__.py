@@ -25,7 +25,8 @@ _EXTENSIONS = {
     ".htm": "html",
     ".xhtml": "html",
 }
-_LISTING_START = re.compile(rb"^\s*\d{1,3}\.(\s|$)")
+# A listing's numbered line: "1.", "1)" (then a space or the end), or "1" alone.
+_LISTING_LINE = re.compile(rb"^[ \t]*\d{1,3}(?:[.)](?:[ \t]|$)|[ \t]*$)", re.MULTILINE)
 # What comes before a document's first element: an XML declaration,
 # comments, a DOCTYPE.
 _PROLOG = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<![^>]*>)\s*", re.S)
@@ -59,10 +60,12 @@ def detect_format(
         return _markup_format(text, name, content_type)
     if text.startswith((b"[", b"{")):
         return "json"
-    if _LISTING_START.match(text):
+    if _LISTING_LINE.match(text):
         return "listing"
     if _CSV_HEADER.match(text):
         return "csv"
+    if _LISTING_LINE.search(text):  # after the page's heading, as pasted
+        return "listing"
     by_type = (content_type or "").split(";")[0].strip().lower()
     if by_type in {"text/csv", "application/json"}:
         return "csv" if by_type == "text/csv" else "json"
@@ -154,7 +157,7 @@ def read_records(
     if fmt == "listing":
         from enews.collect.listing import read_listing
 
-        return read_listing(stream, source=source)
+        return read_listing(stream, source=source, warn=warn)
     if fmt == "html":
         from enews.collect.page import read_page
 

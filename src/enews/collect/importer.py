@@ -41,6 +41,14 @@ class Change:
 
 
 @dataclass
+class Listed:
+    """A record named in the report: where it is and its title."""
+
+    where: str
+    title: str
+
+
+@dataclass
 class ImportReport:
     source: str
     format: str
@@ -53,6 +61,9 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    # What a dry run shows by title (at most MAX_LISTED_CHANGES of each).
+    additions: list[Listed] = field(default_factory=list)
+    rejections: list[Listed] = field(default_factory=list)
 
     @property
     def ok_to_commit(self) -> bool:
@@ -159,7 +170,7 @@ def _validate(
 ) -> _Valid | None:
     where = f"{report.source}:{label}{raw.line}"
     if raw.problem:
-        _invalid(report, f"{where}: {raw.problem}")
+        _invalid(report, where, raw.problem, raw.fields.get("title"))
         return None
     fields = raw.fields
     try:
@@ -176,7 +187,7 @@ def _validate(
         if draft.image_url and not draft.image_alt:
             raise ValidationError("image_alt", "an image needs alt text")
     except ValidationError as exc:
-        _invalid(report, f"{where}: {exc}")
+        _invalid(report, where, str(exc), fields.get("title"))
         return None
     assert draft.title is not None and draft.published_on is not None
     if draft.url:
@@ -190,9 +201,21 @@ def _missing(name: str) -> str:
     raise ValidationError(name, "is required")
 
 
-def _invalid(report: ImportReport, problem: str) -> None:
+def _invalid(report: ImportReport, where: str, problem: str, title: Any | None) -> None:
     report.invalid += 1
-    report.problems.append(problem)
+    report.problems.append(f"{where}: {problem}")
+    if len(report.rejections) < MAX_LISTED_CHANGES:
+        report.rejections.append(Listed(where, _shown(title)))
+
+
+def _shown(title: Any | None) -> str:
+    """A record's title as a report shows it: one line, printable (it may be
+    a rejected record's, with the control characters that got it refused)."""
+    if not title:
+        return "(no title)"
+    text = " ".join(str(title).split())
+    text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    return text if len(text) <= 120 else text[:119] + "\u2026"
 
 
 def _first_of_each(
@@ -207,7 +230,8 @@ def _first_of_each(
     for record in valid:
         first = seen.setdefault(record.key, record.where)
         if first != record.where:
-            _invalid(report, f"{record.where}: the same item as {first}")
+            problem = f"the same item as {first}"
+            _invalid(report, record.where, problem, record.draft.title)
         else:
             kept.append(record)
     return kept
@@ -221,6 +245,10 @@ def _apply_batch(session: Session, valid: list[_Valid], report: ImportReport) ->
         if item is None:
             new_rows.append(_row(record.draft, report.source))
             report.added += 1
+            if len(report.additions) < MAX_LISTED_CHANGES:
+                report.additions.append(
+                    Listed(record.where, _shown(record.draft.title))
+                )
             continue
         changed = _update(item, record.draft)
         if not changed:

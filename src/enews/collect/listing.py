@@ -7,9 +7,12 @@ Such a page lists items as numbered blocks::
        27 November 2020
        The two-day forum brought together ...
 
-The number and the kind may be on separate lines ("1." then "News"), blank
-lines between the lines are optional, and the summary (any number of
-paragraphs) is optional. Nothing but its shape tells the date line from the
+The number may be "1.", "1)" or "1" alone, and the kind may be on its own
+line ("1." then "News"); blank lines between the lines are optional, and
+the summary (any number of paragraphs) is optional. A line that is only a
+web address is the item's link, wherever it is in the block. What comes
+before the first block (the page's heading, an intro) is skipped with a
+warning. Nothing but its shape tells the date line from the
 title and the summary, so it is recognised by shape alone; its value is
 checked later by the importer, as for every other format.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import BinaryIO
@@ -27,10 +30,13 @@ from enews.collect.records import RawRecord, SourceError
 from enews.collect.textio import decoded_lines
 from enews.dates import is_written_date
 
-# "12." or "12. News". At most three digits, so that a wrapped summary line
-# starting with a year ("2020. The year ...") does not open a block; a space or
-# the end must follow the dot, so that "1.5 million members ..." does not either.
-_NUMBER = re.compile(r"([0-9]{1,3})\.(?:\s+(.*))?", re.DOTALL)
+# "12.", "12)", "12" alone, or "12. News" / "12) News". At most three digits,
+# so that a wrapped summary line starting with a year ("2020. The year ...")
+# does not open a block; a space or the end must follow the dot, so that
+# "1.5 million members ..." does not either.
+_NUMBER = re.compile(r"([0-9]{1,3})(?:[.)](?:\s+(.*))?)?", re.DOTALL)
+# A line that is nothing but a web address: the item's link.
+_LINK_LINE = re.compile(r"https?://\S+", re.IGNORECASE)
 
 # Everything str.strip() removes (all of it is below U+3001), plus the
 # zero-width characters web pages use for layout, which copy along unseen: a
@@ -72,6 +78,8 @@ class _Block:
         """Take one cleaned line ("" for a blank one)."""
         if not text:
             self._end_paragraph()
+        elif _LINK_LINE.fullmatch(text):
+            self.fields.setdefault("url", text)  # the first one: the story's
         elif self.want is _Want.SUMMARY:
             self.lines.append(text)
         elif is_written_date(text):
@@ -118,15 +126,22 @@ def _clean(raw: str) -> str:
     return html.unescape(raw).strip(_EDGES)
 
 
-def read_listing(stream: BinaryIO, *, source: str) -> Iterator[RawRecord]:
+def read_listing(
+    stream: BinaryIO,
+    *,
+    source: str,
+    warn: Callable[[str], None] = lambda _: None,
+) -> Iterator[RawRecord]:
     """Yield one RawRecord per numbered block, reading line by line.
 
     ``line`` is the line of the block's number. Text before the first block
-    is reported once, at its first line. Raises SourceError (only) when the
-    file is not UTF-8, is empty, or has no numbered block at all.
+    (a heading copied with the list) is skipped with one ``warn``. Raises
+    SourceError (only) when the file is not UTF-8, is empty, or has no
+    numbered block at all.
     """
     block: _Block | None = None
     preamble = 0  # first non-blank line before any block
+    heading = ""
     for line, raw in enumerate(decoded_lines(stream, source), start=1):
         text = _clean(raw)
         number = _NUMBER.fullmatch(text)
@@ -134,13 +149,16 @@ def read_listing(stream: BinaryIO, *, source: str) -> Iterator[RawRecord]:
             if block is not None:
                 yield block.finish()
             elif preamble:
-                yield RawRecord(preamble, {}, "text outside a numbered block")
+                warn(
+                    f"{source}:{preamble}: skipped the text before the first "
+                    f"numbered item ({heading!r}...)"
+                )
             block = _Block(line)
             block.add(line, (number[2] or "").strip(_EDGES))  # already unescaped
         elif block is not None:
             block.add(line, text)
         elif text and not preamble:
-            preamble = line
+            preamble, heading = line, text[:60]
     if block is not None:
         yield block.finish()
     elif preamble:

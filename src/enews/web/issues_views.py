@@ -41,7 +41,11 @@ def create() -> Any:
     try:
         with transaction() as session:
             issue = issues.draft_issue(
-                session, values["title"], month=values["month"], slug=values["slug"]
+                session,
+                values["title"],
+                month=values["month"],
+                slug=values["slug"],
+                settings=state().settings(),
             )
             slug = issue.slug
     except ValidationError as exc:
@@ -104,7 +108,7 @@ def include(slug: str, item_id: int) -> Any:
     with transaction() as session:
         issue = issues.get_issue(session, slug)
         expect_version(issue)
-        issues.add_to_issue(session, slug, item_id)
+        issues.add_to_issue(session, slug, item_id, settings=state().settings())
     return _entries_response(slug)
 
 
@@ -153,3 +157,13 @@ def composer_context(session: Session, slug: str) -> dict[str, Any]:
         "outside": outside,
         "period_name": month_name(issue.period),
     }
+
+
+@blueprint.get("/issues/<slug>/find")
+def find(slug: str) -> str:
+    """Items of other months (or this one) to include, by a word."""
+    text = request.args.get("q", "").strip()
+    with transaction() as session:
+        issue = issues.get_issue(session, slug)
+        found = issues.find_outside(session, issue, text) if text else []
+    return render_template("_found.html", issue=issue, found=found, q=text)

@@ -5,7 +5,9 @@ and every problem is shown beside its field."""
 from __future__ import annotations
 
 import tempfile
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO, cast
 
 from flask import (
     Blueprint,
@@ -15,9 +17,10 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.datastructures import FileStorage
 
 from enews.collect import FORMATS
-from enews.collect.fetch import Source
+from enews.collect.fetch import Source, open_source
 from enews.collect.importer import import_source
 from enews.compose.items import (
     FORM_FIELDS,
@@ -36,6 +39,7 @@ from enews.compose.items import (
 from enews.dates import month_name, parse_month
 from enews.errors import ConflictError, EnewsError, ValidationError
 from enews.store.models import Item
+from enews.urls import is_absolute_url
 from enews.web.common import form_text, transaction
 from enews.web.state import state
 
@@ -49,8 +53,11 @@ SPOOL_BYTES = 8 * 1024 * 1024
 def index() -> Any:
     filters = {name: request.args.get(name, "").strip() for name in ("kind", "q")}
     after = request.args.get("after", "").strip()
+    given = request.args.get("month", "").strip()
     with transaction() as session:
-        month = request.args.get("month", "").strip() or latest_month(session)
+        # The newest month by default; a text search looks in every month
+        # unless one is chosen.
+        month = given or (None if filters["q"] else latest_month(session))
         month = parse_month(month) if month else None
         where = {"month": month, "kind": filters["kind"], "text": filters["q"]}
         where = {key: value or None for key, value in where.items()}
@@ -71,6 +78,7 @@ def index() -> Any:
         paged=bool(after),
         next_after=cursor_after(items[-1]) if more else None,
         month=month or "",
+        month_given=month if given else "",
         month_label=month_name(month) if month else "",
         filters=filters,
         kinds=kinds,
@@ -108,6 +116,9 @@ def _save(item_id: int | None) -> Any:
     """Add (``item_id`` None) or change an item; the form again on errors."""
     values = _form_values()
     draft, errors = check_form(values)
+    upload = request.files.get("image_file")
+    if upload is not None and upload.filename:
+        draft, errors = _with_upload(values, errors, upload)
     if draft is not None:
         try:
             with transaction() as session:
@@ -145,23 +156,12 @@ def import_form() -> str:
 
 @blueprint.post("/import")
 def import_upload() -> Any:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _import_page(error="file: choose a file to import"), 400
+    """Import an uploaded file, pasted text or a web address (one of them)."""
     fmt = form_text("format") or None
     if fmt is not None and fmt not in FORMATS:
         return _import_page(error=f"format: must be one of {', '.join(FORMATS)}"), 400
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        upload.save(spool)
-        size = spool.tell()
-        spool.seek(0)
-        opened = Source(
-            stream=spool,  # type: ignore[arg-type]
-            name=upload.filename,
-            size=size,
-            content_type=None,  # the browser's guess says little about content
-        )
-        try:
+    try:
+        with _opened_import() as opened:
             report = import_source(
                 state().ws.sessions(),
                 opened,
@@ -169,11 +169,47 @@ def import_upload() -> Any:
                 kind=form_text("kind").strip() or None,
                 dry_run=form_text("dry_run") == "1",
                 skip_invalid=form_text("skip_invalid") == "1",
+                base_url=form_text("base_url").strip() or None,
             )
-        except EnewsError as exc:  # not readable as that format at all
-            return _import_page(error=str(exc)), 400
+    except EnewsError as exc:  # nothing to read, or not readable as that format
+        return _import_page(error=str(exc)), 400
     status = 422 if report.invalid and not report.skip_invalid else 200
     return _import_page(report=report), status
+
+
+@contextmanager
+def _opened_import() -> Iterator[Source]:
+    """The one source the form names: a file, pasted text or an address."""
+    upload = request.files.get("file")
+    text, link = form_text("text"), form_text("url").strip()
+    given = [bool(upload and upload.filename), bool(text.strip()), bool(link)]
+    if sum(given) != 1:
+        raise ValidationError(
+            "file", "choose a file, paste text or give a web address (one of them)"
+        )
+    if link:
+        if not is_absolute_url(link):  # open_source would open a local file
+            raise ValidationError("url", f"{link!r} is not an absolute http(s) link")
+        with open_source(link) as opened:
+            yield opened
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        if text.strip():
+            # surrogatepass: the reader names a bad character; no 500 here
+            spool.write(text.encode("utf-8", "surrogatepass"))
+            name = "pasted text"
+        else:
+            assert upload is not None and upload.filename
+            upload.save(spool)
+            name = upload.filename
+        size = spool.tell()
+        spool.seek(0)
+        yield Source(
+            stream=spool,  # type: ignore[arg-type]
+            name=name,
+            size=size,
+            content_type=None,  # the browser's guess says little about content
+        )
 
 
 def _import_page(**context: Any) -> str:
@@ -182,6 +218,30 @@ def _import_page(**context: Any) -> str:
     return render_template(
         "import.html", formats=FORMATS, shown=SHOWN_PROBLEMS, **context
     )
+
+
+def _with_upload(
+    values: dict[str, str], errors: dict[str, str], upload: FileStorage
+) -> tuple[Any, dict[str, str]]:
+    """Store an uploaded image once every other field is valid (a refused
+    item writes no image); its assets/ path becomes the item's image."""
+    from enews.compose.images import store_image  # Pillow: only when used
+
+    if not values["image_alt"].strip():
+        errors = {**errors, "image_alt": "an image needs alt text"}
+    if errors:
+        return None, errors
+    try:
+        stored = store_image(
+            state().ws.root,
+            cast(BinaryIO, upload.stream),
+            upload.filename or "",
+            field="image_file",
+        )
+    except ValidationError as exc:
+        return None, {"image_file": exc.problem}
+    values["image_url"] = stored.path
+    return check_form(values)
 
 
 def _form_values() -> dict[str, str]:

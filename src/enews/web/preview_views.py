@@ -13,10 +13,19 @@ import html
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+)
 
+from enews.compose.assets import ASSETS_DIR, asset_path
 from enews.config import Settings
-from enews.errors import EnewsError
+from enews.errors import EnewsError, ValidationError
 from enews.publish import linkcheck
 from enews.publish.build import (
     EML_FILE,
@@ -51,9 +60,30 @@ DOWNLOADS = {
 }
 
 
-def build(slug: str, settings: Settings) -> Bundle:
+def build(slug: str, settings: Settings, *, preview: bool = False) -> Bundle:
+    """The bundle as handed off; ``preview``: stored images served from here
+    (the archive that base_url names may not be published yet)."""
+    assets_url = request.host_url.rstrip("/") + "/assets" if preview else None
     with transaction() as session:
-        return build_issue(session, slug, settings=settings, workspace=state().ws.root)
+        return build_issue(
+            session,
+            slug,
+            settings=settings,
+            workspace=state().ws.root,
+            assets_url=assets_url,
+        )
+
+
+@blueprint.get("/assets/<name>")
+def asset(name: str) -> Response:
+    """A stored image, for the preview; named by its content, so cached."""
+    try:
+        path = asset_path(state().ws.root, f"{ASSETS_DIR}/{name}")
+    except ValidationError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, max_age=31_536_000)
 
 
 @blueprint.get("/issues/<slug>/preview.html")
@@ -68,7 +98,7 @@ def preview_text(slug: str) -> Response:
 
 def _preview(slug: str, part: str) -> Response:
     try:
-        bundle = build(slug, state().settings())
+        bundle = build(slug, state().settings(), preview=True)
     except EnewsError as exc:
         return _preview_error(str(exc))
     if part == "text":
