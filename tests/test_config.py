@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from enews.config import Brand, Settings, load_settings, settings_from_dict
@@ -248,3 +250,59 @@ def test_default_headings_are_not_shared_between_settings():
     first = Settings()
     first.headings["Article"] = "Changed"
     assert Settings().heading_for("Article") == "Articles"
+
+
+ALIASES = """
+[sections.aliases]
+"ILO COOP 100 Interview" = "Interview"
+interview = "Interviews"
+"press release" = "News"
+"Q&A" = "Interview"
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "section"),
+    [
+        ("ILO COOP 100 Interview", "Interview"),  # the exact name
+        ("ilo coop 100 interview", "Interview"),  # case ignored
+        ("Partner Interview", "Interview"),  # a keyword, by its heading
+        ("INTERVIEW", "Interview"),
+        ("Press release", "News"),
+        ("Joint press release", "News"),
+        ("Q&A", "Interview"),
+        ("Interviewer notes", "Interviewer notes"),  # whole words only
+        ("Podcast", "Podcast"),  # no alias: its own section, as before
+        ("News", "News"),
+    ],
+)
+def test_section_aliases_map_free_text_kinds_to_a_section(tmp_path, kind, section):
+    write_config(tmp_path, ALIASES)
+    assert load_settings(tmp_path).section_for(kind) == section
+
+
+def test_the_longest_keyword_wins():
+    settings = settings_from_dict(
+        {
+            "sections": {
+                "aliases": {"interview": "Interview", "video interview": "Video"}
+            }
+        }
+    )
+    assert settings.section_for("Our video interview") == "Video"
+    assert settings.section_for("Our interview") == "Interview"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[sections]\naliases = ['News']\n", "sections.aliases must map kinds"),
+        ("[sections.aliases]\nx = 1\n", "sections.aliases must map kinds"),
+        ('[sections.aliases]\n" " = "News"\n', "sections.aliases keys and sections"),
+        ('[sections.aliases]\nx = "a\\u0001"\n', "sections.aliases.x: holds a control"),
+    ],
+)
+def test_bad_section_aliases_name_the_key(tmp_path, text, message):
+    write_config(tmp_path, text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(tmp_path)

@@ -43,6 +43,26 @@ class Brand:
     logo_width: int = 120
 
 
+SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}  # security -> default port
+PASSWORD_VARIABLE = "ENEWS_SMTP_PASSWORD"
+_HOST = re.compile(r"[A-Za-z0-9.:_-]+")  # a name or an IP address, nothing else
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """[smtp]: the server ``enews send-test`` sends through. The password is
+    never kept here (nor in enews.toml): it is read from ENEWS_SMTP_PASSWORD."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"  # "starttls", "tls" (implicit TLS) or "none"
+    username: str | None = None
+    sender: str | None = None  # the key `from`; None: Settings.sender_email
+    # A CA bundle to trust instead of the system's (a server with its own
+    # certificate); relative to the workspace.
+    ca_file: str | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     """A newsletter's identity and layout choices."""
@@ -71,11 +91,28 @@ class Settings:
     greeting_fallback: str = "there"  # when the service has no first name
     section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
     headings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HEADINGS))
+    # [sections.aliases]: (kind or keyword, casefolded; its section), the
+    # longest first, so "coop 100 interview" is tried before "interview".
+    aliases: tuple[tuple[str, str], ...] = ()
     brand: Brand = field(default_factory=Brand)
+    smtp: Smtp | None = None  # no [smtp] table: no test sends
 
     def heading_for(self, kind: str) -> str:
         """The section heading shown for items of ``kind``."""
         return self.headings.get(kind, kind)
+
+    def section_for(self, kind: str) -> str:
+        """The section an item of ``kind`` goes to: the alias whose key is
+        the kind itself or a word or words in it (case ignored), else the
+        kind, which gets its own section."""
+        folded = kind.casefold()
+        for key, section in self.aliases:
+            if key == folded:
+                return section
+        for key, section in self.aliases:
+            if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded):
+                return section
+        return kind
 
     def section_rank(self, kind: str) -> tuple[int, str]:
         """Sort key: configured kinds first in order, then the rest A-Z."""
@@ -134,21 +171,14 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
     """Build Settings from parsed TOML, naming the key of any bad value."""
     data = dict(data)
     brand = _brand_from_dict(data.pop("brand", {}), source)
+    smtp = data.pop("smtp", None)
+    smtp = None if smtp is None else _smtp_from_dict(smtp, source)
     sections = data.pop("sections", {})
     if not isinstance(sections, dict):
         raise ConfigError(f"{source}: [sections] must be a table")
-    kwargs = _known(Settings, data, source, skip={"brand", "section_order", "headings"})
-    order = sections.get("order", list(DEFAULT_SECTION_ORDER))
-    headings = sections.get("headings", {})
-    if not _is_str_list(order):
-        raise ConfigError(f"{source}: sections.order must be a list of kinds")
-    if not isinstance(headings, dict) or not _is_str_list(list(headings.values())):
-        raise ConfigError(f"{source}: sections.headings must map kinds to text")
-    unknown = set(sections) - {"order", "headings"}
-    if unknown:
-        raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
-    for text in [*order, *headings, *headings.values()]:
-        _check_text(text, "sections", source)
+    kwargs = _known(
+        Settings, data, source, skip={"brand", "section_order", "headings", "aliases"}
+    )
     for key, schemes in _URL_KEYS.items():
         if kwargs.get(key):
             _check_url(kwargs[key], key, schemes, source)
@@ -157,12 +187,53 @@ def settings_from_dict(data: dict[str, Any], *, source: str = CONFIG_FILE) -> Se
         from enews.profiles import get_profile
 
         get_profile(kwargs["profile"])  # an unknown service fails here, named
-    return Settings(
-        **kwargs,
-        brand=brand,
-        section_order=tuple(order),
-        headings={**DEFAULT_HEADINGS, **headings},
-    )
+    sections_kw = _sections_from_dict(sections, source)
+    return Settings(**kwargs, brand=brand, smtp=smtp, **sections_kw)
+
+
+def _sections_from_dict(sections: dict[str, Any], source: str) -> dict[str, Any]:
+    """[sections]: order, headings and aliases, checked."""
+    order = sections.get("order", list(DEFAULT_SECTION_ORDER))
+    headings = sections.get("headings", {})
+    aliases = sections.get("aliases", {})
+    if not _is_str_list(order):
+        raise ConfigError(f"{source}: sections.order must be a list of kinds")
+    for name, table in (("headings", headings), ("aliases", aliases)):
+        if not isinstance(table, dict) or not _is_str_list(list(table.values())):
+            what = "kinds to text" if name == "headings" else "kinds to sections"
+            raise ConfigError(f"{source}: sections.{name} must map {what}")
+    unknown = set(sections) - {"order", "headings", "aliases"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown key sections.{sorted(unknown)[0]}")
+    for text in [*order, *headings, *headings.values()]:
+        _check_text(text, "sections", source)
+    headings = {**DEFAULT_HEADINGS, **headings}
+    return {
+        "section_order": tuple(order),
+        "headings": headings,
+        "aliases": _aliases(aliases, headings, source),
+    }
+
+
+def _aliases(
+    table: dict[str, str], headings: dict[str, str], source: str
+) -> tuple[tuple[str, str], ...]:
+    """Keys casefolded, longest first; a value may name a section by its
+    kind or by its heading ("Interviews" is the kind "Interview")."""
+    by_heading = {text.casefold(): kind for kind, text in headings.items()}
+    found: dict[str, str] = {}
+    for key, section in table.items():
+        key = _check_text(key, "sections.aliases", source).strip()
+        section = _check_text(section, f"sections.aliases.{key}", source).strip()
+        if not key or not section:
+            raise ConfigError(f"{source}: sections.aliases keys and sections are text")
+        if len(section) > limits.KIND:
+            raise ConfigError(
+                f"{source}: sections.aliases.{key}: a section is at most "
+                f"{limits.KIND} characters"
+            )
+        found[key.casefold()] = by_heading.get(section.casefold(), section)
+    return tuple(sorted(found.items(), key=lambda pair: -len(pair[0])))
 
 
 # URLs written into every email as they are: they must be absolute, of a
@@ -192,12 +263,9 @@ def _check_fonts_and_sender(kwargs: dict[str, Any], source: str) -> None:
             f"{source}: font_family must be font names separated by commas, "
             "like Helvetica, Arial, sans-serif"
         )
-    from email.headerregistry import Address  # only here: slow to import
-
-    try:
-        Address(addr_spec=kwargs.get("sender_email", Settings.sender_email))
-    except (ValueError, IndexError) as exc:
-        raise ConfigError(f"{source}: sender_email is not an e-mail address") from exc
+    _check_address(
+        kwargs.get("sender_email", Settings.sender_email), "sender_email", source
+    )
 
 
 def _check_text(value: str, key: str, source: str) -> str:
@@ -233,6 +301,49 @@ def _brand_from_dict(data: Any, source: str) -> Brand:
     return Brand(**kwargs)
 
 
+def _smtp_from_dict(data: Any, source: str) -> Smtp:
+    """[smtp], checked; a password key is refused, never read."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [smtp] must be a table")
+    if "password" in data:
+        raise ConfigError(
+            f"{source}: smtp.password: the SMTP password is never kept in "
+            f"enews.toml; remove it and set {PASSWORD_VARIABLE} instead"
+        )
+    if "sender" in data:  # the field's name; the key is `from` (a keyword)
+        raise ConfigError(f"{source}: unknown key smtp.sender (use from)")
+    given = {("sender" if k == "from" else k): v for k, v in data.items()}
+    kwargs = _known(Smtp, given, source, prefix="smtp.", ints=frozenset({"port"}))
+    security = kwargs.setdefault("security", "starttls")
+    if security not in SMTP_PORTS:
+        raise ConfigError(f"{source}: smtp.security must be starttls, tls or none")
+    port = kwargs.setdefault("port", SMTP_PORTS[security])
+    if not 0 < port < 65536:
+        raise ConfigError(f"{source}: smtp.port must be 1 to 65535")
+    if not _HOST.fullmatch(kwargs.get("host", "")):
+        raise ConfigError(
+            f"{source}: smtp.host must be a server name, like smtp.example.org"
+        )
+    if kwargs.get("username") and security == "none":
+        raise ConfigError(
+            f"{source}: smtp.username: a password must not travel unencrypted; "
+            'use security = "starttls" or "tls"'
+        )
+    if "sender" in kwargs:
+        _check_address(kwargs["sender"], "smtp.from", source)
+    return Smtp(**kwargs)
+
+
+def _check_address(value: str, key: str, source: str) -> None:
+    from email.errors import HeaderParseError  # only here: slow to import
+    from email.headerregistry import Address
+
+    try:
+        Address(addr_spec=value)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise ConfigError(f"{source}: {key} is not an e-mail address") from exc
+
+
 def _known(
     cls: type,
     data: dict[str, Any],
@@ -240,6 +351,7 @@ def _known(
     *,
     prefix: str = "",
     skip: set[str] | None = None,
+    ints: frozenset[str] = frozenset({"logo_width"}),
 ) -> dict[str, Any]:
     """Keep keys that are fields of ``cls``, checking their basic type."""
     allowed = (
@@ -251,7 +363,7 @@ def _known(
     for key, value in data.items():
         if key not in allowed:
             raise ConfigError(f"{source}: unknown key {prefix}{key}")
-        expected = int if key == "logo_width" else str
+        expected = int if key in ints else str
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{source}: {prefix}{key} must be {expected.__name__}")
         if isinstance(value, str):

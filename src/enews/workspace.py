@@ -60,6 +60,14 @@ muted = "#4f5b66"       # dates and footer
 background = "#f3f5f7"
 # logo_url = "https://example.org/logo.png"
 # logo_width = 120
+
+# The server `enews send-test` sends through; the password only from the
+# environment variable ENEWS_SMTP_PASSWORD.
+# [smtp]
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"      # or "tls", "none"
+# username = "news@example.org"
 """
 
 TEMPLATES_README = """\

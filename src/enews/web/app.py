@@ -45,7 +45,13 @@ def create_app(
     HTTPS for Secure cookies). ``live_reload`` off spares a production
     server's workers the long polls.
     """
-    from enews.web import collect_views, issues_views, items_views, preview_views
+    from enews.web import (
+        collect_views,
+        issues_views,
+        items_views,
+        preview_views,
+        send_views,
+    )
     from enews.web.auth import init_auth
 
     ws.sessions()  # fail now, with one line, if the database is unusable
@@ -65,7 +71,7 @@ def create_app(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
-    for module in (issues_views, items_views, collect_views, preview_views):
+    for module in (issues_views, items_views, collect_views, preview_views, send_views):
         app.register_blueprint(module.blueprint)
     app.after_request(_security_headers)
     error_pages.install(app)
