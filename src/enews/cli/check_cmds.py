@@ -46,6 +46,8 @@ def check(
     With --links it also requests every link (8 at a time; 15 s for a link,
     60 s in all): a broken link (an HTTP error, an unknown host, no answer)
     fails, a redirect warns; mailto: links and merge tags are skipped.
+    Each image on the web (<img src="https://...">) is requested too: a
+    broken one fails, one whose Content-Length is over 1 MB warns.
     Answers are kept a day in .enews/linkcheck.json; --fresh asks again.
 
     \b
@@ -121,14 +123,21 @@ def _progress() -> Progress | None:
 
 
 def format_links(report: LinkReport) -> str:
-    """A summary line, then every broken link and every redirect (all of
-    them: each one is something to fix)."""
+    """A summary line, then every broken link or image, every redirect and
+    every image over 1 MB (all of them: each one is something to fix)."""
     broken, moved = report.having("broken"), report.having("redirect")
-    fine = len(report.results) - len(broken) - len(moved)
+    heavy = report.heavy()
+    warned = {k.url for k, _ in moved} | {k.url for k, _, _ in heavy}
+    fine = len(report.results) - len(broken) - len(warned)
+    images = sum(link.image for link, _ in report.results)
     skipped = Counter(why for _, why in report.skipped)
     lines = [
-        f"Live links: {len(report.results)} in {report.seconds:.1f} s: "
-        f"{len(broken)} broken, {len(moved)} redirected, {fine} fine"
+        f"Live links: {len(report.results) - images}"
+        + (f", images: {images}" if images else "")
+        + f" in {report.seconds:.1f} s: {len(broken)} broken, "
+        f"{len(moved)} redirected"
+        + (f", {len(heavy)} over 1 MB" if heavy else "")
+        + f", {fine} fine"
         + ("; skipped: " if skipped else "")
         + ", ".join(f"{n} {why}{'' if n == 1 else 's'}" for why, n in skipped.items())
     ]
@@ -137,20 +146,26 @@ def format_links(report: LinkReport) -> str:
             f"  {report.from_cache} of them from the last day's answers "
             "(marked 'cached'; --fresh asks again)"
         )
-    lines += [f"FAIL {k.url}: {o.reason}; {_where(k, o)}" for k, o in broken]
+    lines += [f"FAIL {_what(k)}: {o.reason}; {_where(k, o)}" for k, o in broken]
     lines += [
-        f"WARN {k.url} redirects to {o.final_url}; {_where(k, o)}" for k, o in moved
+        f"WARN {_what(k)} redirects to {o.final_url}; {_where(k, o)}" for k, o in moved
     ]
+    lines += [f"WARN {_what(k)}: {words}; {_where(k, o)}" for k, o, words in heavy]
     if report.note:
         lines.append(f"note: {report.note}")
     return "\n".join(lines)
+
+
+def _what(link: Link) -> str:
+    return f"image {link.url}" if link.image else link.url
 
 
 def _where(link: Link, out: Outcome) -> str:
     titles = ", ".join(f'"{title}"' for title in link.items)
     where = f"item {titles}" if len(link.items) == 1 else f"items {titles}"
     cached = " (cached)" if out.cached else ""
-    return (where if link.items else "not an item's link") + cached
+    nobody = "not an item's image" if link.image else "not an item's link"
+    return (where if link.items else nobody) + cached
 
 
 def _manifest(data: bytes | None) -> dict[str, Any] | None:

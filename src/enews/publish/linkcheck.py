@@ -1,7 +1,8 @@
-"""The live link check: request every link of a built issue.
+"""The live link check: request every link and web image of a built issue.
 
 ``issue_links`` reads the links as the offline checks do (each ``<a href>``
-of the built HTML) and names their items; ``check_links`` asks the servers
+of the built HTML, then each ``<img src>`` on the web) and names their
+items; ``check_links`` asks the servers
 a few at a time (HEAD, or GET when HEAD is refused or answered oddly) and
 follows redirects; answers are kept a day in ``.enews/linkcheck.json``.
 The deadlines (``Timeouts``) are kept by the calling thread, so a server
@@ -10,62 +11,46 @@ sending a byte a second, or a hanging name lookup, cannot hold a check.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import json
-import queue
-import socket
-import ssl
-import threading
+import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import SplitResult, quote, urljoin, urlsplit
+from typing import Any
 
 from enews import safefiles
+from enews.compose.assets import asset_folder_url
 from enews.config import Settings
 from enews.profiles import get_profile, web_version_url
 from enews.publish.check import link_hrefs, parse_html
+from enews.publish.linkrequest import Outcome, Pool, Progress, Status, Timeouts
 from enews.render.view import ItemView
 from enews.urls import is_absolute_url, is_merge_tag
+
+__all__ = [  # Outcome, Progress and Timeouts are the callers' too
+    "CACHE_FILE",
+    "Link",
+    "LinkReport",
+    "Outcome",
+    "Progress",
+    "Timeouts",
+    "check_links",
+    "issue_links",
+]
 
 CACHE_FILE = Path(".enews") / "linkcheck.json"  # under the workspace
 CACHE_SECONDS = 24 * 3600
 WORKERS = 8
-MAX_REDIRECTS = 10
-HEADERS = {"User-Agent": "enews/0.1 (+link check)", "Accept": "*/*"}
-SAFE = "/%:@!$&'()*+,;=~-._"  # what stays as it is in a request's path
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-GET_INSTEAD = frozenset({400, 403, 405, 501})  # how servers refuse a HEAD
-
-_TLS = ssl.create_default_context()  # once: reading the CA store takes time
-Status = Literal["ok", "redirect", "broken"]
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Timeouts:  # seconds: to connect, for a link (redirects included), for all
-    connect: float = 5.0
-    link: float = 15.0
-    total: float = 60.0
+MAX_IMAGE_BYTES = 1024 * 1024  # more is slow on a phone's data
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 @dataclass(frozen=True)
 class Link:
     url: str
     items: tuple[str, ...] = ()  # the titles of the items that use it
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    reason: str  # "HTTP 200 OK", "unknown host", "no answer within 15 s"
-    final_url: str | None = None  # where the redirects ended
-    checked_at: float = 0.0  # time.time() of the request
-    cached: bool = False
-    lasting: bool = True  # worth keeping a day (not "ran out of time")
+    image: bool = False  # an <img src>, not an <a href>
 
 
 @dataclass(frozen=True)
@@ -78,6 +63,14 @@ class LinkReport:
     def having(self, status: Status) -> list[tuple[Link, Outcome]]:  # in order
         return [(link, out) for link, out in self.results if out.status == status]
 
+    def heavy(self) -> list[tuple[Link, Outcome, str]]:
+        """The images whose Content-Length is over 1 MB, and that in words."""
+        return [
+            (link, out, _size_warning(out.size))
+            for link, out in self.results
+            if link.image and out.status != "broken" and _is_heavy(out.size)
+        ]
+
     @property
     def ok(self) -> bool:
         return not self.having("broken")
@@ -87,7 +80,10 @@ class LinkReport:
         return sum(out.cached for _, out in self.results)
 
     def as_dict(self) -> dict[str, Any]:
-        links = [{"url": k.url, "items": k.items} | asdict(o) for k, o in self.results]
+        links = [
+            {"url": k.url, "items": k.items, "image": k.image} | asdict(o)
+            for k, o in self.results
+        ]
         skipped = [{"url": url, "why": why} for url, why in self.skipped]
         return {"ok": self.ok, "links": links, "skipped": skipped, "note": self.note}
 
@@ -95,19 +91,39 @@ class LinkReport:
 def issue_links(
     html: str, items: Sequence[ItemView], settings: Settings, slug: str
 ) -> tuple[list[Link], list[tuple[str, str]]]:
-    """The links of a built issue to request, each once, and those skipped."""
+    """The links, then the web images, of a built issue to request, each
+    once; and those skipped, with why."""
+    doc = parse_html(html)
     owners = _owners(items)
     archive = web_version_url(get_profile(settings.profile), settings.base_url, slug)
-    hrefs = [
-        (href, _skip_reason(href, archive)) for href in dict.fromkeys(_hrefs(html))
-    ]
+    hrefs = [(href, _skip_reason(href, archive)) for href in dict.fromkeys(_hrefs(doc))]
     links = [Link(href, owners.get(href, ())) for href, why in hrefs if not why]
-    return links, [(href, why) for href, why in hrefs if why]
+    pictures = _image_owners(items)
+    stored = asset_folder_url(settings.base_url)
+    srcs = [(src, _image_skip(src, stored)) for src in dict.fromkeys(_srcs(doc))]
+    images = [Link(src, pictures.get(src, ()), True) for src, why in srcs if not why]
+    return links + images, [(url, why) for url, why in hrefs + srcs if why]
 
 
-def _hrefs(html: str) -> Iterable[str]:
+def _is_heavy(size: int | None) -> bool:
+    return size is not None and size > MAX_IMAGE_BYTES
+
+
+def _size_warning(size: int | None) -> str:
+    # Rounded up, so that 1 MB and a byte never reads "1.0 MB, over 1 MB".
+    tenths = math.ceil((size or 0) * 10 / MAX_IMAGE_BYTES)
+    return f"{tenths / 10:.1f} MB, over 1 MB: slow on a phone's data"
+
+
+def _hrefs(doc: Any) -> Iterable[str]:
     # As check.check_issue reads them.
-    return (href for href in link_hrefs(parse_html(html)) if href)
+    return (href for href in link_hrefs(doc) if href)
+
+
+def _srcs(doc: Any) -> Iterable[str]:
+    # Spaces around a URL are ignored, as for links.
+    srcs = ((img.get("src") or "").strip() for img in doc.iter("img"))
+    return (src for src in srcs if src)
 
 
 def _owners(items: Sequence[ItemView]) -> dict[str, tuple[str, ...]]:
@@ -116,10 +132,32 @@ def _owners(items: Sequence[ItemView]) -> dict[str, tuple[str, ...]]:
     for item in items:
         urls = [item.url] if item.url else []
         if item.summary_html:
-            urls += _hrefs(str(item.summary_html))
+            urls += _hrefs(parse_html(str(item.summary_html)))
         for url in dict.fromkeys(urls):
             owners[url] = (*owners.get(url, ()), item.title)
     return owners
+
+
+def _image_owners(items: Sequence[ItemView]) -> dict[str, tuple[str, ...]]:
+    """Each item's image -> the titles (the logo is nobody's)."""
+    owners: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        if item.image_url:
+            owners[item.image_url] = (*owners.get(item.image_url, ()), item.title)
+    return owners
+
+
+def _image_skip(src: str, stored: str | None) -> str:
+    if src.lower().startswith("data:"):
+        return "data: image"
+    if is_merge_tag(src):
+        return "merge tag"
+    if not is_absolute_url(src):
+        return "non-http(s) image"  # the offline images check covers it
+    if stored and src.startswith(stored + "/"):
+        # Checked offline from the manifest; 'enews archive' publishes it later.
+        return "stored image"
+    return ""
 
 
 def _skip_reason(href: str, archive: str | None) -> str:
@@ -139,7 +177,7 @@ def check_links(
     *,
     cache: Path | None = None,
     fresh: bool = False,
-    timeouts: Timeouts = Timeouts(),
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
     workers: int = WORKERS,
     progress: Progress | None = None,
 ) -> LinkReport:
@@ -147,7 +185,7 @@ def check_links(
     unless ``fresh``); the report keeps the order of ``links``."""
     started = time.monotonic()
     known = {} if fresh or cache is None else _load(cache, time.time())
-    pool = _Pool([link.url for link in links if link.url not in known], timeouts)
+    pool = Pool([link.url for link in links if link.url not in known], timeouts)
     try:
         answers = pool.run(workers, progress)
     finally:
@@ -170,6 +208,7 @@ def _load(path: Path, now: float) -> dict[str, Outcome]:
         for url, out in found.items()
         if out.status in ("ok", "redirect", "broken")
         and isinstance(out.checked_at, int | float)
+        and (out.size is None or isinstance(out.size, int))  # kept for images
         and now - CACHE_SECONDS < out.checked_at <= now + 60  # clocks differ a bit
     }
 
@@ -186,211 +225,3 @@ def _save(path: Path, answers: dict[str, Outcome]) -> str:
     except OSError as exc:
         return f"could not save the results in {path}: {exc.strerror or exc}"
     return ""
-
-
-# -- asking the servers -----------------------------------------------------------
-
-
-class _Pool:
-    """Worker threads, a link at a time each; this thread keeps the clock. A
-    worker past its link's deadline is left (its socket shut) and a new one
-    takes its place; daemons, so a hung name lookup cannot hold the program."""
-
-    def __init__(self, urls: list[str], timeouts: Timeouts) -> None:
-        self.urls, self.timeouts = list(dict.fromkeys(urls)), timeouts
-        self.todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self.done: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
-        self.lock = threading.Lock()  # guards running and stopped
-        self.running: dict[str, _Probe] = {}
-        self.stopped = False
-        for url in self.urls:
-            self.todo.put(url)
-
-    def run(self, workers: int, progress: Progress | None) -> dict[str, Outcome]:
-        results: dict[str, Outcome] = {}
-        end = time.monotonic() + self.timeouts.total
-        for _ in range(min(workers, len(self.urls))):
-            self._spawn()
-        while len(results) < len(self.urls) and time.monotonic() < end:
-            with contextlib.suppress(queue.Empty):
-                url, outcome = self.done.get(timeout=self._wait(end))
-                results[url] = outcome
-            for url in self._late():
-                results[url] = _broken(f"no answer within {self.timeouts.link:g} s")
-                self._spawn()
-            if progress:
-                progress(len(results), len(self.urls))
-        late = f"given up: the whole check has at most {self.timeouts.total:g} s"
-        out_of_time = _broken(late, lasting=False)
-        return {url: results.get(url, out_of_time) for url in self.urls}
-
-    def _wait(self, end: float) -> float:
-        """Until the next deadline; a link starting meanwhile ends later."""
-        now = time.monotonic()
-        with self.lock:
-            ends = [probe.deadline for probe in self.running.values()]
-        return max(0.0, min([end, now + self.timeouts.link, *ends]) - now)
-
-    def _late(self) -> list[str]:
-        now = time.monotonic()
-        with self.lock:
-            late = [url for url, p in self.running.items() if now >= p.deadline]
-            probes = [self.running.pop(url) for url in late]
-        for probe in probes:
-            probe.abandon()
-        return late
-
-    def _spawn(self) -> None:
-        threading.Thread(target=self._work, name="enews-link", daemon=True).start()
-
-    def _work(self) -> None:
-        while not self.stopped:
-            try:
-                url = self.todo.get_nowait()
-            except queue.Empty:
-                return
-            probe = _Probe(url, self.timeouts)
-            with self.lock:
-                self.running[url] = probe
-            outcome = probe.run()
-            with self.lock:
-                mine = self.running.pop(url, None) is probe
-            if not mine:
-                return  # given up on: a new worker has taken this one's place
-            self.done.put((url, outcome))
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
-            probes = list(self.running.values())
-        for probe in probes:  # their workers end soon, once their sockets are shut
-            probe.abandon()
-
-
-def _broken(reason: str, *, lasting: bool = True) -> Outcome:
-    return Outcome("broken", reason, checked_at=time.time(), lasting=lasting)
-
-
-class _Probe:
-    """One link, asked by one worker thread: HEAD or GET, then redirects."""
-
-    def __init__(self, url: str, timeouts: Timeouts) -> None:
-        self.url, self.timeouts = url, timeouts
-        self.deadline = time.monotonic() + timeouts.link
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._abandoned = False
-
-    def abandon(self) -> None:
-        """Shut the sockets, so that a blocked read returns at once."""
-        with self._lock:
-            self._abandoned = True
-            for sock in self._sockets:
-                _shut(sock)
-
-    def run(self) -> Outcome:
-        try:
-            return self._follow()
-        except _Failure as exc:
-            return _broken(str(exc))
-        except Exception as exc:  # any failure is the link's answer
-            return _broken(_reason(exc, self.timeouts))
-
-    def _follow(self) -> Outcome:
-        url = self.url
-        for _ in range(MAX_REDIRECTS + 1):
-            code, reason, location = self._ask(url)
-            if code not in REDIRECTS or not location:
-                return _answer(code, reason, url, redirected=url != self.url)
-            url = urljoin(url, location.strip())
-            parts = urlsplit(url)  # a host, or http:///x would ask this machine
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                raise _Failure(f"redirects to a non-http(s) address: {url[:80]}")
-        raise _Failure(f"more than {MAX_REDIRECTS} redirects")
-
-    def _ask(self, url: str) -> tuple[int, str, str | None]:
-        try:
-            code, reason, location = self._request("HEAD", url)
-        except (http.client.HTTPException, ConnectionResetError):
-            pass  # a server that chokes on HEAD may still serve a GET
-        else:
-            if code not in GET_INSTEAD:
-                return code, reason, location
-        return self._request("GET", url)
-
-    def _request(self, method: str, url: str) -> tuple[int, str, str | None]:
-        parts = urlsplit(url)
-        conn = self._connection(parts)
-        try:
-            try:
-                conn.connect()
-            except TimeoutError:
-                raise _Failure(f"could not connect within {conn.timeout:g} s") from None
-            self._watch(conn.sock)
-            # A link may hold what a request line cannot (é): percent-encode.
-            target = quote(parts.path or "/", safe=SAFE)
-            target += "?" + quote(parts.query, safe=SAFE + "?") if parts.query else ""
-            conn.request(method, target, headers=HEADERS)
-            response = conn.getresponse()  # headers only: the body stays unread
-            return response.status, response.reason, response.getheader("Location")
-        finally:
-            conn.close()
-
-    def _connection(self, parts: SplitResult) -> http.client.HTTPConnection:
-        left = self.deadline - time.monotonic()
-        if left <= 0 or self._abandoned:
-            raise TimeoutError
-        host, port = parts.hostname or "", parts.port
-        wait = min(self.timeouts.connect, left)
-        if parts.scheme.lower() == "https":
-            return http.client.HTTPSConnection(host, port, timeout=wait, context=_TLS)
-        return http.client.HTTPConnection(host, port, timeout=wait)
-
-    def _watch(self, sock: socket.socket) -> None:
-        """Read until the link's deadline; shut at once if given up on."""
-        sock.settimeout(max(0.001, self.deadline - time.monotonic()))
-        with self._lock:
-            self._sockets.append(sock)
-            if self._abandoned:
-                _shut(sock)
-
-
-class _Failure(Exception):
-    """A link's failure, already said in words."""
-
-
-def _answer(code: int, reason: str, url: str, *, redirected: bool) -> Outcome:
-    now = time.time()
-    words = f"HTTP {code} {reason}".strip()
-    if code in REDIRECTS:
-        words += " without a Location"
-    if code >= 300 or code < 200:
-        where = f" at {url}" if redirected else ""
-        # 429 and 503 say "later", not "gone": asked again next time.
-        lasting = code not in (429, 503)
-        return Outcome("broken", words + where, url, now, lasting=lasting)
-    if redirected:
-        return Outcome("redirect", words, url, now)
-    return Outcome("ok", words, None, now)
-
-
-def _shut(sock: socket.socket) -> None:
-    # socket.socket's shutdown, also for an SSLSocket (see collect/fetch.py).
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-def _reason(exc: BaseException, timeouts: Timeouts) -> str:
-    """A link's failure in a few words."""
-    if isinstance(exc, socket.gaierror):
-        unknown = exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", 0))
-        return "unknown host" if unknown else f"host name lookup failed: {exc}"
-    if isinstance(exc, TimeoutError):
-        return f"no answer within {timeouts.link:g} s"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, ssl.SSLError):  # the certificate's problem, if it is one
-        return f"TLS error: {getattr(exc, 'verify_message', None) or exc.reason}"
-    if isinstance(exc, http.client.HTTPException | ConnectionResetError):
-        return "the server closed the connection without an answer"
-    return f"network error: {getattr(exc, 'strerror', None) or exc}"
