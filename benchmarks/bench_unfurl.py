@@ -124,7 +124,8 @@ def bench_library(url: str, runs: int) -> None:
 STAND_IN = """
 import sys
 from enews.cli import cli
-from enews.collect.unfurl import fill_in, unfurl
+from enews.collect.unfurl import unfurl
+from enews.collect.unfurl_fields import fill_in
 ws, url = sys.argv[1:]
 values, _ = fill_in(unfurl(url), {})
 options = [f"--{k.replace('_', '-')}={v}" for k, v in values.items()

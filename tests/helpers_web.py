@@ -16,6 +16,7 @@ from tests.factories import make_issue, make_item
 
 DATA = Path(__file__).parent / "data"
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+PASSWORD = "correct horse battery"
 
 
 class Browser:
@@ -39,6 +40,16 @@ class Browser:
         if htmx:
             headers["HX-Request"] = "true"
         return self.client.post(url, data=data or {}, headers=headers, **kw)
+
+
+def signed_in(app, name="Amy", password=PASSWORD):
+    """A tab signed in as ``name``, on the items page (its CSRF token)."""
+    tab = Browser(app)
+    tab.get("/signin")
+    response = tab.post("/signin", {"name": name, "password": password}, htmx=False)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert tab.get("/items/new").status_code == 200
+    return tab
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from enews.collect.records import FIELDS, SourceError
-from enews.collect.unfurl import Unfurled, fill_in, form_values, unfurl, unfurl_html
+from enews.collect.unfurl import Unfurled, unfurl, unfurl_html
+from enews.collect.unfurl_fields import fill_in, form_values
 from enews.errors import ValidationError
 from tests.helpers_unfurl import HTML, PAGES, SITE, Site
 

@@ -20,10 +20,9 @@ from enews.errors import ConflictError, DatabaseError, DumpError, ValidationErro
 from enews.store import accounts, db
 from enews.store.models import Item, User
 from tests.helpers_transfer import DUMP_V1, dump_bytes, load_bytes
-from tests.helpers_web import Browser
+from tests.helpers_web import PASSWORD, Browser, signed_in
 from tests.helpers_web import app as app
 
-PASSWORD = "correct horse battery"
 ITEM = {
     "kind": "News", "title": "Added with a stolen cookie", "date": "2020-10-29",
     "url": "https://e.example/stolen", "summary": "", "source": "",
@@ -36,16 +35,6 @@ def amy(workspace):
     with workspace.transaction() as session:
         accounts.add_user(session, "Amy", PASSWORD)
     return "Amy"
-
-
-def signed_in(app, name="Amy", password=PASSWORD):
-    """A tab signed in as ``name``, on the items page (its CSRF token)."""
-    tab = Browser(app)
-    tab.get("/signin")
-    response = tab.post("/signin", {"name": name, "password": password}, htmx=False)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert tab.get("/items/new").status_code == 200
-    return tab
 
 
 class Replay(Browser):

@@ -112,7 +112,8 @@ def item_add(
     if from_url is None:
         _require(ctx, values, ("kind", "title", "date"))
     else:
-        from enews.collect.unfurl import fill_in, unfurl
+        from enews.collect.unfurl import unfurl
+        from enews.collect.unfurl_fields import fill_in
 
         values, warnings = fill_in(unfurl(from_url), values)
         for warning in warnings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.client
+import ipaddress
 import os
 import socket
 import ssl
@@ -60,18 +61,21 @@ def open_source(
     max_bytes: int = MAX_BYTES,
     timeout: float = 30.0,
     deadline: float | None = None,
+    public_only: bool = False,
 ) -> Source:
     """Open a local path or download an http(s) URL; raise only SourceError.
 
     ``max_bytes``, ``timeout`` (for each network operation) and ``deadline``
     (for the whole download, redirects included; DEADLINE unless given)
     apply to downloads only: a local file's size is already known and its
-    reading cannot hang.
+    reading cannot hang. ``public_only`` refuses to connect to any address
+    that is not a public one (a shared server must not fetch from its own
+    network for its users), redirects included.
     """
     scheme = _scheme(spec)
     if scheme in ("http", "https"):
         seconds = DEADLINE if deadline is None else deadline
-        return _Download(spec, max_bytes, timeout).within(seconds)
+        return _Download(spec, max_bytes, timeout, public_only).within(seconds)
     # "notes:2024.xml" is a legal file name, so a colon alone does not make a
     # URL; "ftp://…" or "javascript:…" that is not an existing file does.
     if scheme and ("://" in spec or not os.path.lexists(spec)):
@@ -112,8 +116,11 @@ class _Download:
     up on it at the deadline, whatever it is blocked in (a name lookup, a
     TLS handshake, headers or a body sent a byte at a time)."""
 
-    def __init__(self, url: str, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self, url: str, max_bytes: int, timeout: float, public_only: bool = False
+    ) -> None:
         self.url, self.max_bytes, self.timeout = url, max_bytes, timeout
+        self.public_only = public_only
         self._lock = threading.Lock()
         self._outcome: Source | BaseException | None = None
         self._abandoned = False  # the caller has gone: clean up, stop reading
@@ -188,11 +195,21 @@ class _Download:
         return total
 
     def connected(self, sock: socket.socket) -> None:
-        """Note a connection's socket, to shut it if the caller gives up."""
+        """Note a connection's socket, to shut it if the caller gives up;
+        with ``public_only``, refuse it before a request is sent when it
+        reached a private, loopback or link-local address."""
         with self._lock:
             self._sockets.append(sock)
             if self._abandoned:
                 _shut(sock)
+        peer = sock.getpeername()[0]
+        if self.public_only and not ipaddress.ip_address(peer).is_global:
+            raise SourceError(
+                self.url,
+                None,
+                f"{peer} is not a public address: a shared workspace reads "
+                "only from the internet",
+            )
 
 
 def _shut(sock: socket.socket) -> None:

@@ -5,7 +5,7 @@ cap, an overall deadline); ``unfurl_html`` reads Open Graph, JSON-LD and
 microdata with extruct, and with lxml what extruct does not read: ``meta
 name=description``, Twitter cards, ``link rel=canonical``, ``<title>`` and,
 last, a ``<time datetime>``. Nothing is stored: the CLI merges the result
-with its options (``fill_in``), the web form shows it (``form_values``).
+with its options, the web form shows it (both in ``unfurl_fields``).
 
 A page is untrusted: its values pass the rules of every import (limits,
 urls, dates, clean_summary); one that fails is left out with a note, rather
@@ -15,7 +15,7 @@ than failing the link, so the option given instead still works.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 
 from enews import limits
 from enews.collect.fetch import open_source
-from enews.collect.records import FIELDS, SourceError
+from enews.collect.records import SourceError
 from enews.dates import check_date, parse_date
 from enews.errors import ValidationError
 from enews.render.richtext import clean_summary, guess_format, html_to_paragraphs
@@ -63,16 +63,22 @@ class Unfurled:
 
 
 def unfurl(
-    url: str, *, max_bytes: int = PAGE_BYTES, deadline: float = DEADLINE
+    url: str,
+    *,
+    max_bytes: int = PAGE_BYTES,
+    deadline: float = DEADLINE,
+    public_only: bool = False,
 ) -> Unfurled:
-    """Download the page at ``url`` and read it; raise only EnewsErrors."""
+    """Download the page at ``url`` and read it; raise only EnewsErrors.
+    ``public_only``: see ``fetch.open_source``."""
     link = url.strip()
     # open_source also opens local files: a pasted link must be a web address.
     if not is_absolute_url(link):
         raise ValidationError("from_url", f"{url!r} is not an absolute http(s) link")
     with open_source(
-        link, max_bytes=max_bytes, timeout=TIMEOUT, deadline=deadline
-    ) as source:
+        link, max_bytes=max_bytes, timeout=TIMEOUT, deadline=deadline,
+        public_only=public_only,
+    ) as source:  # fmt: skip
         data = source.stream.read()
         final = source.final_url or link  # after redirects: relative URLs
     return unfurl_html(data, final, source.content_type)
@@ -343,55 +349,3 @@ def _day(text: str) -> dt.date:
     except ValidationError:
         shown = text.strip()[:40]
         raise ValidationError("date", f"is {shown!r}, not a date enews takes") from None
-
-
-# What a page must say unless an option says it, and how to say it instead.
-_REQUIRED = {
-    "title": ("no title", "--title"),
-    "date": ("no publication date", "--date"),
-    "kind": ("no kind (no schema.org NewsArticle or Article)", "--kind"),
-}
-
-
-def fill_in(
-    page: Unfurled, given: Mapping[str, str | None]
-) -> tuple[dict[str, str | None], list[str]]:
-    """The `item add` values (records.FIELDS names): those ``given`` (None:
-    not given) win, the page fills the rest; and the warnings to show.
-
-    Also sets ``summary_format`` ("text" for the page's summary) and
-    ``source``. One ValidationError names every required field missing.
-    """
-    said = _said(page)
-    values = {k: v if (v := given.get(k)) is not None else said[k] for k in said}
-    missing = [name for name in _REQUIRED if values[name] is None]
-    if missing:
-        lacks = ", ".join(_REQUIRED[name][0] for name in missing)
-        options = " ".join(_REQUIRED[name][1] for name in missing)
-        raise ValidationError(
-            missing[0], f"{page.page_url} gives {lacks}: pass {options}"
-        )
-    warnings = list(page.notes)
-    if given.get("image") is None and values["image"] and values["image_alt"] is None:
-        values["image_alt"] = values["title"]
-        warnings.append(
-            "image_alt: the page gives none, so it is the title (--image-alt)"
-        )
-    if given.get("summary") is None and values["summary"] is not None:
-        values["summary_format"] = "text"  # the page's: never guessed as markup
-    values["source"] = page.page_url[-limits.SOURCE :]
-    return values, warnings
-
-
-def form_values(page: Unfurled) -> dict[str, str]:
-    """The web item form's fields (compose.items.FORM_FIELDS) filled from
-    the page, "" where it says nothing: shown for editing, not saved."""
-    return {
-        ("image_url" if k == "image" else k): v or "" for k, v in _said(page).items()
-    }
-
-
-def _said(page: Unfurled) -> dict[str, str | None]:
-    day = page.date.isoformat() if page.date else None
-    said = (page.kind, page.title, day, page.url, page.summary, page.image_url)
-    return dict(zip(FIELDS, (*said, page.image_alt), strict=True))

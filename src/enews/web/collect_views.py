@@ -9,9 +9,11 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from enews.collect.records import SourceError
-from enews.collect.unfurl import form_values, unfurl
+from enews.collect.unfurl import unfurl
+from enews.collect.unfurl_fields import form_values
 from enews.compose.items import kinds_in_use
 from enews.errors import ValidationError
+from enews.web.auth import signin_required
 from enews.web.common import form_text, transaction
 
 blueprint = Blueprint("collect", __name__)
@@ -23,7 +25,7 @@ def unfurl_link() -> Any:
     the form again with the problem beside the link field when it fails."""
     link = form_text("link")
     try:
-        page = unfurl(link)
+        page = unfurl(link, public_only=signin_required())
     except (ValidationError, SourceError) as exc:
         problem = exc.problem if isinstance(exc, ValidationError) else str(exc)
         return _form({}, link, {"link": problem}, notes=()), 422

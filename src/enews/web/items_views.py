@@ -40,6 +40,7 @@ from enews.dates import month_name, parse_month
 from enews.errors import ConflictError, EnewsError, ValidationError
 from enews.store.models import Item
 from enews.urls import is_absolute_url
+from enews.web.auth import signin_required
 from enews.web.common import form_text, transaction
 from enews.web.state import state
 
@@ -190,7 +191,8 @@ def _opened_import() -> Iterator[Source]:
     if link:
         if not is_absolute_url(link):  # open_source would open a local file
             raise ValidationError("url", f"{link!r} is not an absolute http(s) link")
-        with open_source(link) as opened:
+        # A shared (signed-in) workspace must not fetch from its own network.
+        with open_source(link, public_only=signin_required()) as opened:
             yield opened
         return
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
