@@ -59,3 +59,21 @@ def test_workspace_file_beats_the_packaged_theme(session, workspace):
     )
     html = build(session, workspace, settings).html
     assert "Our own header" in html and "font-size:30px" not in html
+
+
+def test_a_new_workspace_takes_its_theme_colours_and_font(tmp_path):
+    # enews init writes the brand colours and font commented out, so that
+    # choosing a theme in enews.toml shows that theme.
+    from enews.config import load_settings
+    from enews.workspace import init_workspace
+
+    init_workspace(tmp_path / "ws")
+    toml = tmp_path / "ws" / "enews.toml"
+    default = load_settings(tmp_path / "ws")
+    toml.write_text(toml.read_text().replace('theme = "default"', 'theme = "bold"'))
+    bold = load_settings(tmp_path / "ws")
+    assert (bold.brand.primary, bold.font_family.split(",")[0]) == (
+        "#14532d",
+        "Georgia",
+    )
+    assert default.brand.primary == "#1f5f8b" and default.theme == "default"

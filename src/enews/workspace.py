@@ -32,7 +32,8 @@ postal_address = "1 Example Street, 1000 Brussels, Belgium"
 sender_name = "Co-op News"
 sender_email = "news@example.org"
 language = "en"                          # <html lang>
-font_family = "Helvetica, Arial, sans-serif"
+theme = "default"                        # or "bold" (templates/themes/)
+# font_family = "Helvetica, Arial, sans-serif"   # default: the theme's
 # The mailing service: mailchimp, listmonk, brevo, sendgrid, mailgun or
 # generic. Its merge tags (unsubscribe link, web version, first name) are
 # written into the HTML byte for byte.
@@ -52,12 +53,13 @@ headings = { News = "News", Article = "Articles", Interview = "Interviews" }
 # interview = "Interview"         # "ILO COOP 100 Interview" -> Interviews
 # "press release" = "News"
 
+# The theme's colours, unless set here (themes: templates/themes/).
 [brand]
-primary = "#1f5f8b"     # header band, headings and links
-accent = "#e8f1f7"      # featured item background
-text = "#1d2329"
-muted = "#4f5b66"       # dates and footer
-background = "#f3f5f7"
+# primary = "#1f5f8b"     # header band, headings and links
+# accent = "#e8f1f7"      # featured item background
+# text = "#1d2329"
+# muted = "#4f5b66"       # dates and footer
+# background = "#f3f5f7"
 # logo_url = "https://example.org/logo.png"
 # logo_width = 120
 
