@@ -79,8 +79,10 @@ def test_eml_parses_back_as_multipart_alternative(session, issue):
     assert html.get_content().replace("\r\n", "\n").rstrip("\n") == bundle.html
     assert message["Subject"] == "October issue, 2020"
     assert message["From"] == "Co-op News <news@example.org>"
-    assert message["List-Unsubscribe"] == "<{{ UnsubscribeURL }}>"
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["To"] == "news@example.org"  # neutral: the service sets it
+    # A merge tag is no URI: listmonk writes its own List-Unsubscribe.
+    assert message["List-Unsubscribe"] is None
+    assert message["List-Unsubscribe-Post"] is None
     assert message["Message-ID"].startswith("<2020-10.")
     assert message["Date"]
     assert all(len(line) <= 998 for line in bundle.eml.split(b"\r\n"))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 import email
 import re
 from email import policy
@@ -103,3 +104,62 @@ def test_eml_has_no_bare_carriage_return():
     assert eml.count(b"\r") == eml.count(b"\r\n")
     text = email.message_from_bytes(eml, policy=policy.default).get_payload()[0]
     assert text.get_content().splitlines() == ["one", "two", "three"]
+
+
+# -- List-Unsubscribe and To (RFC 2369, RFC 8058) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unsubscribe", "mailto", "listed", "post"),
+    [
+        ("https://e.example/u?id=1", None, "<https://e.example/u?id=1>", True),
+        ("mailto:leave@e.example", None, "<mailto:leave@e.example>", False),
+        (
+            "https://e.example/u",
+            "mailto:leave@e.example",
+            "<https://e.example/u>, <mailto:leave@e.example>",
+            True,
+        ),
+        ("*|UNSUB|*", "mailto:leave@e.example", "<mailto:leave@e.example>", False),
+        ("*|UNSUB|*", None, None, False),  # the service writes its own
+        ("http://e.example/u", None, "<http://e.example/u>", False),  # not https
+    ],
+)
+def test_list_unsubscribe_holds_uris_and_post_needs_https(
+    unsubscribe, mailto, listed, post
+):
+    from enews.config import Settings
+    from enews.publish.message import make_eml
+
+    eml = make_eml(
+        html="<p>x</p>",
+        text="x",
+        subject="S",
+        settings=Settings(unsubscribe_mailto=mailto),
+        unsubscribe=unsubscribe,
+        date=dt.datetime(2020, 10, 1, tzinfo=dt.UTC),
+        message_id="<a@e.example>",
+    )
+    message = email.message_from_bytes(eml, policy=policy.default)
+    assert message["List-Unsubscribe"] == listed
+    assert (message["List-Unsubscribe-Post"] is not None) == post
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [(None, "news@example.org"), ("*|EMAIL|*", "*|EMAIL|*"), ("a@b.org", "a@b.org")],
+)
+def test_the_eml_has_a_to(configured, expected):
+    from enews.config import Settings
+    from enews.publish.message import make_eml
+
+    eml = make_eml(
+        html="<p>x</p>",
+        text="x",
+        subject="S",
+        settings=Settings(message_to=configured),
+        unsubscribe="*|UNSUB|*",
+        date=dt.datetime(2020, 10, 1, tzinfo=dt.UTC),
+        message_id="<a@e.example>",
+    )
+    assert email.message_from_bytes(eml, policy=policy.default)["To"] == expected

@@ -83,6 +83,11 @@ class Settings:
     profile: str = "generic"
     # A fixed unsubscribe link instead of the service's merge tag.
     unsubscribe_url: str | None = None
+    # A mailto: address for List-Unsubscribe beside (or instead of) the link.
+    unsubscribe_mailto: str | None = None
+    # The .eml's To: (the service's recipient tag, or an address); default:
+    # the sender's own address, as a neutral one.
+    message_to: str | None = None
     # Campaign tagging of item links: utm_source=<this>, utm_medium, utm_campaign
     # = the slug, utm_content = item-<id>. Off while unset.
     utm_source: str | None = None
@@ -243,6 +248,7 @@ def _aliases(
 _URL_KEYS = {
     "base_url": ("http", "https"),
     "unsubscribe_url": ("http", "https", "mailto"),
+    "unsubscribe_mailto": ("mailto",),
 }
 
 
@@ -266,6 +272,9 @@ def _check_fonts_and_sender(kwargs: dict[str, Any], source: str) -> None:
     _check_address(
         kwargs.get("sender_email", Settings.sender_email), "sender_email", source
     )
+    to = kwargs.get("message_to")
+    if to is not None and not is_tag_value(to):
+        _check_address(to, "message_to", source)  # else a merge tag
 
 
 def _check_text(value: str, key: str, source: str) -> str:

@@ -2,8 +2,9 @@
 
 multipart/alternative with the text part first (clients show the last part
 they support, so HTML wins where it can), UTF-8 throughout, quoted-printable
-bodies (every line under SMTP's 998 octets), and List-Unsubscribe headers
-carrying the service's merge tag.
+bodies (every line under SMTP's 998 octets), a To: (a neutral address or
+the service's tag), and List-Unsubscribe headers when there is a real URI
+to give (see ``unsubscribe_headers``).
 
 The message is assembled here (email.header for headers, email.charset's
 quoted-printable body encoder for bodies) rather than with EmailMessage,
@@ -22,6 +23,7 @@ from email.utils import format_datetime
 from enews import limits
 from enews.config import Settings
 from enews.errors import ConfigError, ValidationError
+from enews.urls import is_absolute_url, is_merge_tag
 
 CRLF = b"\r\n"
 # utf-8 bodies are base64 by default; this one writes quoted-printable.
@@ -50,10 +52,10 @@ def make_eml(
     headers = [
         _header("Subject", subject),
         b"From: " + _address(settings),
+        _header("To", settings.message_to or settings.sender_email),
         b"Date: " + format_datetime(date.astimezone(dt.UTC)).encode(),
         b"Message-ID: " + message_id.encode("ascii"),
-        _header("List-Unsubscribe", f"<{unsubscribe}>"),
-        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        *unsubscribe_headers(unsubscribe, settings.unsubscribe_mailto),
         b"MIME-Version: 1.0",
         f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"'.encode(),
     ]
@@ -68,6 +70,28 @@ def make_eml(
         + boundary.encode()
         + b"--"
         + CRLF
+    )
+
+
+def unsubscribe_headers(unsubscribe: str, mailto: str | None) -> list[bytes]:
+    """List-Unsubscribe with the URIs there are (an https link, a mailto:),
+    and List-Unsubscribe-Post only beside an https one, as RFC 8058 wants.
+
+    A merge tag is no URI: the mailing services enews has profiles for write
+    their own List-Unsubscribe headers, so the .eml then carries none.
+    """
+    uris = [u for u in (unsubscribe, mailto) if u and _is_uri(u)]
+    if not uris:
+        return []
+    headers = [_header("List-Unsubscribe", ", ".join(f"<{u}>" for u in uris))]
+    if any(u.lower().startswith("https:") for u in uris):
+        headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    return headers
+
+
+def _is_uri(value: str) -> bool:
+    return is_absolute_url(value, ("http", "https", "mailto")) and not is_merge_tag(
+        value
     )
 
 
