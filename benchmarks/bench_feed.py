@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
+from childenv import child_env
+
 TARGETS = {500: (1.0, None), 10_000: (15.0, 200.0)}  # entries: (seconds, MB)
 CATEGORIES = ("News", "Housing", "Finance", "Events", "Interview")
 DESCRIPTION = (
@@ -137,12 +139,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--src", help="a folder to put first on PYTHONPATH")
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the temporary workspace's own SQLite file
-    if args.src:
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (args.src, env.get("PYTHONPATH")) if p
-        )
+    env = child_env(args.src)
     print(f"enews import FEED --dry-run, {args.runs} runs each"
           + (f" (code from {args.src})" if args.src else ""))  # fmt: skip
     for entries in args.entries:

@@ -29,6 +29,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from childenv import child_env
+
 TARGET_S, TARGET_MB = 3.0, 200.0
 
 
@@ -130,13 +132,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--src", help="a folder to put first on PYTHONPATH")
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the workspace's own SQLite file
-    if args.src:
-        sys.path.insert(0, args.src)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (args.src, env.get("PYTHONPATH")) if p
-        )
+    env = child_env(args.src)
     httpd, origin = serve()
     enews = str(Path(sys.executable).with_name("enews"))
     try:

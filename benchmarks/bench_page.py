@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import functools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bench_feed import Run, run_once
+from childenv import child_env
 
 TARGET_S, TARGET_MB = 1.0, 200.0
 KINDS = ("News", "Article", "ILO COOP 100 Interview")
@@ -146,12 +146,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--src", help="a folder to put first on PYTHONPATH")
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the temporary workspace's own SQLite file
-    if args.src:
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (args.src, env.get("PYTHONPATH")) if p
-        )
+    env = child_env(args.src)
     print(f"enews import URL (a news page on 127.0.0.1), {args.runs} runs each")
     for items in args.items:
         for shape in args.shape:

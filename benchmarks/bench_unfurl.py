@@ -13,10 +13,8 @@ image) from a ThreadingHTTPServer on 127.0.0.1, then measures
    the runs. Target: at most 0.3 s.
 2. the whole command, ``enews -w WS item add --from-url URL`` as a separate
    process per run (a fresh workspace each, its ``init`` not timed): median
-   wall and CPU time, and peak memory (max RSS, from os.wait4). Until
-   ``--from-url`` is wired into item_cmds.py, a stand-in process does what
-   the wiring does (unfurl, fill_in, then ``enews item add`` with the values
-   as options, in one interpreter) and the line says so. Target: 200 MB.
+   wall and CPU time, and peak memory (max RSS, from os.wait4). Target:
+   200 MB.
 
 ``--src DIR`` puts DIR first on PYTHONPATH of the measured code, as in
 bench_feed.py.
@@ -36,6 +34,8 @@ import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from childenv import child_env
 
 TARGET_S, TARGET_MB = 0.3, 200.0
 PARAGRAPH = (
@@ -120,41 +120,20 @@ def bench_library(url: str, runs: int) -> None:
           f"        [{found.kind}: {found.title} -> {found.url}]")  # fmt: skip
 
 
-# What the wiring does, in one process, while item_cmds.py lacks --from-url.
-STAND_IN = """
-import sys
-from enews.cli import cli
-from enews.collect.unfurl import unfurl
-from enews.collect.unfurl_fields import fill_in
-ws, url = sys.argv[1:]
-values, _ = fill_in(unfurl(url), {})
-options = [f"--{k.replace('_', '-')}={v}" for k, v in values.items()
-           if v is not None and k not in ("summary_format", "source")]
-cli.main(["-w", ws, "item", "add", *options])
-"""
-
-
 def bench_process(url: str, runs: int, env: dict[str, str]) -> None:
     enews = str(Path(sys.executable).with_name("enews"))
-    help_text = subprocess.run(
-        [enews, "item", "add", "--help"], capture_output=True, text=True, env=env
-    ).stdout
-    wired = "--from-url" in help_text
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(runs):
             ws = str(Path(tmp) / f"ws{n}")
             subprocess.run([enews, "-w", ws, "init"], check=True, env=env,
                            capture_output=True)  # fmt: skip
-            if wired:
-                command = [enews, "-w", ws, "item", "add", "--from-url", url]
-            else:
-                command = [sys.executable, "-c", STAND_IN, ws, url]
+            command = [enews, "-w", ws, "item", "add", "--from-url", url]
             results.append(run_once(command, env))
     seconds = statistics.median(r[0] for r in results)
     cpu = statistics.median(r[1] for r in results)
     peak = max(r[2] for r in results)
-    what = "enews item add --from-url" if wired else "stand-in (not wired yet)"
+    what = "enews item add --from-url"
     verdict = "ok" if peak <= TARGET_MB else "MISSED"
     print(f"process {what}: median {seconds:.2f} s wall ({cpu:.2f} s CPU) "
           f"of {runs}, peak {peak:.0f} MB; target {TARGET_MB:g} MB: {verdict}\n"
@@ -182,13 +161,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--src", help="a folder to put first on PYTHONPATH")
     args = parser.parse_args()
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # each workspace's own SQLite file
-    if args.src:
-        sys.path.insert(0, args.src)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (args.src, env.get("PYTHONPATH")) if p
-        )
+    env = child_env(args.src)
     httpd, origin = serve()
     url = f"{origin}/news/mill-lane"
     try:

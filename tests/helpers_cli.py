@@ -113,3 +113,29 @@ def october(run: Run, initialised: Path) -> dict[str, int]:
     }
     ok(run("issue", "new", "October issue", "--month", "2020-10"))
     return ids
+
+
+# -- ``enews -w WS ...`` on an initialised workspace ------------------------------
+
+Enews = Callable[..., Result]
+
+
+@pytest.fixture
+def enews(tmp_path: Path, database_url: str | None) -> Enews:
+    """``enews -w WS ...`` on this test's database (SQLite or PostgreSQL)."""
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    env = {"DATABASE_URL": database_url, "ENEWS_WORKSPACE": None}
+    assert runner.invoke(cli, ["-w", str(ws), "init"], env=env).exit_code == 0
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli, ["-w", str(ws), *args], env=env)
+
+    return run
+
+
+def items(enews: Enews) -> list[dict[str, Any]]:
+    """Every stored item, as `enews item list --json` gives them."""
+    result = enews("item", "list", "--json")
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.stdout))

@@ -6,16 +6,16 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from lxml import etree
 
-from enews.cli import cli
+from tests.helpers_cli import Enews
+from tests.helpers_cli import enews as enews  # a fixture: re-exported
 
 # Real titles in each script, and an encoding that can hold them.
 TITLES = {
@@ -123,22 +123,6 @@ def server() -> Iterator[str]:
 
 
 # -- the command line, on a real database --------------------------------------
-
-Enews = Callable[..., Result]
-
-
-@pytest.fixture
-def enews(tmp_path: Path, database_url: str | None) -> Enews:
-    """``enews -w WS ...`` on this test's database (SQLite or PostgreSQL)."""
-    runner = CliRunner()
-    ws = tmp_path / "ws"
-    env = {"DATABASE_URL": database_url, "ENEWS_WORKSPACE": None}
-    assert runner.invoke(cli, ["-w", str(ws), "init"], env=env).exit_code == 0
-
-    def run(*args: str) -> Result:
-        return runner.invoke(cli, ["-w", str(ws), *args], env=env)
-
-    return run
 
 
 def stored_titles(enews: Enews) -> dict[str, str]:

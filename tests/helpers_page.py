@@ -4,17 +4,16 @@ on this test's database, and what each page should import."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from enews.cli import cli
+from tests.helpers_cli import enews as enews  # a fixture: re-exported
+from tests.helpers_cli import items as stored_items
+from tests.localhttp import serving
 
 PAGES = Path(__file__).parent / "data" / "pages"
 SEED = "ilo-coop-news.html"
@@ -72,33 +71,13 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def enews(tmp_path: Path, database_url: str | None):
-    """``enews -w WS ...`` on this test's database (SQLite or PostgreSQL)."""
-    runner = CliRunner()
-    ws = tmp_path / "ws"
-    env = {"DATABASE_URL": database_url, "ENEWS_WORKSPACE": None}
-    assert runner.invoke(cli, ["-w", str(ws), "init"], env=env).exit_code == 0
-
-    def run(*args: str):
-        return runner.invoke(cli, ["-w", str(ws), *args], env=env)
-
-    return run
+    with serving(_Pages) as url:
+        yield url
 
 
 def items(enews) -> list[dict]:
-    result = enews("item", "list", "--json")
-    assert result.exit_code == 0, result.output
-    return sorted(json.loads(result.stdout), key=lambda i: i["id"])
+    """The stored items in the order they were added."""
+    return sorted(stored_items(enews), key=lambda i: i["id"])
 
 
 def ok(result) -> str:

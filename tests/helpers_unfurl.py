@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+
+from tests.localhttp import serving
 
 PAGES = Path(__file__).parent / "data" / "unfurl"
 # The saved pages name their own site so; the server puts its origin instead.
@@ -65,11 +66,6 @@ def site() -> Iterator[Site]:
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    served.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Handler) as origin:
+        served.origin = origin
+        yield served

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from enews.cli import cli
+from tests.helpers_cli import enews as enews  # a fixture: re-exported
+from tests.helpers_cli import items
+from tests.localhttp import serving
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def enews(tmp_path: Path, database_url: str | None):
-    """``enews -w WS ...`` on this test's database (SQLite or PostgreSQL)."""
-    runner = CliRunner()
-    ws = tmp_path / "ws"
-    env = {"DATABASE_URL": database_url}
-    assert runner.invoke(cli, ["-w", str(ws), "init"], env=env).exit_code == 0
-
-    def run(*args: str):
-        return runner.invoke(cli, ["-w", str(ws), *args], env=env)
-
-    return run
-
-
-def items(enews) -> list[dict]:
-    result = enews("item", "list", "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture
@@ -45,13 +25,8 @@ def server() -> Iterator[str]:
         def log_message(self, *args):  # no access log on the test's stderr
             pass
 
-    handler = functools.partial(Quiet, directory=str(DATA))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(functools.partial(Quiet, directory=str(DATA))) as url:
+        yield url
 
 
 def test_import_twice_reports_then_changes_nothing(enews):
@@ -187,12 +162,8 @@ def typed_server() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Typed)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Typed) as url:
+        yield url, routes
 
 
 @pytest.mark.parametrize(
