@@ -146,7 +146,7 @@ def test_upgrade_reports_before_and_after(engine_for):
 def test_foreign_keys_and_wal_are_on(migrated):
     assert pragma(migrated, "foreign_keys") == 1
     assert pragma(migrated, "journal_mode") == "wal"
-    assert pragma(migrated, "busy_timeout") == 5000
+    assert pragma(migrated, "busy_timeout") == db.BUSY_TIMEOUT_MS == 30_000
 
 
 def test_foreign_keys_are_enforced(migrated):

@@ -122,12 +122,19 @@ def _py_fold(value: str | None) -> str | None:
     return None if value is None else fold_text(value)
 
 
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("enews_fold", 1, _py_fold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+    # Long enough for a command started beside another one that is making a
+    # new database's schema (migrations rebuild tables), on a loaded machine.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Only when not WAL yet: setting it again still asks for a lock, which
+    # an import's write transaction in another process may hold for a while.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
