@@ -179,19 +179,36 @@ def known_revisions() -> set[str]:
     return {script.revision for script in scripts.walk_revisions()}
 
 
+def _stamped_rows(engine: Engine, seconds: float = 10.0) -> list[str] | None:
+    """The version table's rows (None without the table). SQLite may answer
+    "database is locked" at once, without its busy timeout, while another
+    process opens the same new WAL database or makes its schema: a command
+    started beside an import then asks again for a while before giving up."""
+    deadline = time.monotonic() + seconds
+    pause = 0.05
+    while True:
+        try:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table(VERSION_TABLE):
+                    return None
+                return list(conn.execute(_SELECT_VERSION).scalars().all())
+        except OperationalError as exc:
+            locked = "locked" in str(exc.orig) or "busy" in str(exc.orig)
+            if not locked or time.monotonic() + pause > deadline:
+                raise DatabaseError(f"cannot open database: {first_line(exc)}") from exc
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in the database, None for an empty database.
 
     A plain query of Alembic's version table, so that an ordinary command
     never imports Alembic; an absent or empty table means unstamped.
     """
-    try:
-        with engine.connect() as conn:
-            if not inspect(conn).has_table(VERSION_TABLE):
-                return None
-            rows = conn.execute(_SELECT_VERSION).scalars().all()
-    except OperationalError as exc:
-        raise DatabaseError(f"cannot open database: {first_line(exc)}") from exc
+    rows = _stamped_rows(engine)
+    if rows is None:
+        return None
     if len(rows) > 1:  # branches merged by hand: never guess which one counts
         stamped = ", ".join(sorted(rows))
         raise DatabaseError(
