@@ -24,12 +24,8 @@ from enews.config import Smtp, settings_from_dict
 from enews.errors import ConfigError
 from enews.profiles import PROFILES
 from enews.publish.build import build_issue
-from enews.publish.sendtest import (
-    SAMPLE_UNSUBSCRIBE,
-    addressed,
-    make_test_message,
-    sample_values,
-)
+from enews.publish.samples import SAMPLE_UNSUBSCRIBE, sample_values
+from enews.publish.sendtest import addressed, make_test_message
 from enews.web import create_app
 from enews.workspace import Workspace
 from tests.helpers_smtp import (

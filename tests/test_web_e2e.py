@@ -18,6 +18,7 @@ import pytest
 from enews.compose.issues import get_issue, ordered_sections
 from enews.config import load_settings
 from enews.publish.build import build_issue
+from enews.publish.samples import sample_values, with_samples
 from enews.render.templates import PACKAGED_TEMPLATES
 from enews.web import create_app
 from enews.web.app import LOOPBACK_HOSTS
@@ -268,8 +269,16 @@ def test_phone_width_dark_mode_and_plain_text(page, server, issue):
         )
     body = frame(page).locator("body")
     expect(body).to_contain_text("News one")
-    assert body.inner_text().strip() == bundle.text.strip()
+    swaps = sample_values(load_settings(server.ws.root), SLUG)
+    assert (
+        body.inner_text().strip()
+        == with_samples(bundle.text, swaps, escape=False).strip()
+    )
     assert frame(page).locator("h3").count() == 0
+    page.click("button[data-tags=raw]")  # the tags, as index.txt holds them
+    expect(iframe).to_have_attribute("src", re.compile(r"/preview\.txt\?.*raw=1"))
+    expect(frame(page).locator("body")).to_contain_text("{{unsubscribe_url}}")
+    assert frame(page).locator("body").inner_text().strip() == bundle.text.strip()
 
 
 def test_download_html_is_the_built_issue(page, server, issue):

@@ -229,13 +229,28 @@ def built(workspace, slug="2020-10"):
         )
 
 
-def test_the_preview_is_the_built_email_byte_for_byte(tab, workspace, issue):
+def test_the_raw_preview_is_the_built_email_byte_for_byte(tab, workspace, issue):
     bundle = built(workspace)
-    html = tab.get(f"/issues/{issue}/preview.html")
+    html = tab.get(f"/issues/{issue}/preview.html?raw=1")
     assert html.get_data(as_text=True) == bundle.html
-    text = tab.get(f"/issues/{issue}/preview.txt")
+    text = tab.get(f"/issues/{issue}/preview.txt?raw=1")
     assert text.headers["Content-Type"].startswith("text/plain")
     assert text.get_data(as_text=True) == bundle.text
+
+
+def test_the_preview_shows_what_a_subscriber_sees(tab, workspace, issue):
+    from enews.compose.issues import set_fields
+
+    with workspace.transaction() as session:
+        set_fields(session, issue, intro="A word first.")  # brings the greeting
+    bundle = built(workspace)
+    assert "{{first_name|there}}" in bundle.html  # the generic profile's tags
+    html = tab.get(f"/issues/{issue}/preview.html").get_data(as_text=True)
+    text = tab.get(f"/issues/{issue}/preview.txt").get_data(as_text=True)
+    for part in (html, text):
+        assert "Hello Alex," in part and "{{" not in part
+        assert "https://example.invalid/unsubscribe" in part
+    assert html.count("<a ") == bundle.html.count("<a ")  # only the values differ
 
 
 def test_the_dark_preview_applies_the_dark_palette_unconditionally(tab, issue):

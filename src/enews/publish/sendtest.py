@@ -14,7 +14,6 @@ needs is checked before it connects: the addresses, their number, the
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import re
 import smtplib
@@ -29,16 +28,12 @@ from pathlib import Path
 
 from enews.config import PASSWORD_VARIABLE, Settings, Smtp
 from enews.errors import ConfigError, EnewsError, ValidationError
-from enews.profiles import get_profile, web_version_url
+from enews.profiles import get_profile
 from enews.publish.build import Bundle
 from enews.publish.handoff import review
 from enews.publish.message import CRLF, make_eml
-from enews.urls import is_merge_tag
+from enews.publish.samples import sample_values, with_samples
 
-SAMPLE_FIRST_NAME = "Alex"
-# .invalid never resolves (RFC 2606): a tester's click reaches no one.
-SAMPLE_UNSUBSCRIBE = "https://example.invalid/unsubscribe"
-SAMPLE_WEB_VERSION = "https://example.invalid/web-version"
 SUBJECT_PREFIX = "[Test] "
 MAX_RECIPIENTS = 20
 TIMEOUT = 10.0  # seconds for the connection and for each answer after it
@@ -116,23 +111,6 @@ def _checked_address(text: str) -> str:
     return f"{address.username}@{domain}"
 
 
-def sample_values(settings: Settings, slug: str) -> dict[str, str]:
-    """Each merge tag a build of this workspace writes -> its sample value."""
-    profile = get_profile(settings.profile)
-    first = profile.first_name.replace("{fallback}", settings.greeting_fallback)
-    swaps = {first: SAMPLE_FIRST_NAME}
-    unsubscribe = settings.unsubscribe_url or profile.unsubscribe
-    if is_merge_tag(unsubscribe):  # a fixed URL stays: it is the real link
-        swaps[unsubscribe] = SAMPLE_UNSUBSCRIBE
-    web = web_version_url(profile, settings.base_url, slug)
-    if web and is_merge_tag(web):
-        archive = web_version_url(
-            replace(profile, web_version=None), settings.base_url, slug
-        )
-        swaps[web] = archive or SAMPLE_WEB_VERSION
-    return swaps
-
-
 def make_test_message(
     bundle: Bundle,
     settings: Settings,
@@ -149,8 +127,8 @@ def make_test_message(
     swaps = sample_values(settings, bundle.slug)
     unsubscribe = settings.unsubscribe_url or get_profile(settings.profile).unsubscribe
     eml = make_eml(
-        html=_swap(bundle.html, swaps, escape=True),
-        text=_swap(bundle.text, swaps, escape=False),
+        html=with_samples(bundle.html, swaps, escape=True),
+        text=with_samples(bundle.text, swaps, escape=False),
         subject=bundle.view.subject,
         settings=replace(settings, sender_email=sender) if sender else settings,
         unsubscribe=swaps.get(unsubscribe, unsubscribe),
@@ -159,15 +137,6 @@ def make_test_message(
     )
     # Prefixed here, not in make_eml: a subject at its length limit still goes.
     return set_header(eml, "Subject", SUBJECT_PREFIX + bundle.view.subject)
-
-
-def _swap(text: str, swaps: Mapping[str, str], *, escape: bool) -> str:
-    # Longest first: one profile's tag may hold a shorter one
-    # (SendGrid's first-name conditional holds {{first_name}}).
-    for tag in sorted(swaps, key=len, reverse=True):
-        value = html.escape(swaps[tag]) if escape else swaps[tag]
-        text = text.replace(tag, value)
-    return text
 
 
 def addressed(message: bytes, to: str) -> bytes:

@@ -2,9 +2,11 @@
 the build, and live reload.
 
 Each of them runs the one ``build_issue`` in memory, so the preview is
-byte for byte what ``enews build`` writes. The preview is served with a
-Content-Security-Policy that allows no script, no form and no plugin, and
-is shown in an iframe sandboxed without scripts: item text is untrusted.
+what ``enews build`` writes: byte for byte with ``?raw=1``, and by default
+with the merge tags replaced by sample values, as a subscriber sees it.
+The preview is served with a Content-Security-Policy that allows no
+script, no form and no plugin, and is shown in an iframe sandboxed without
+scripts: item text is untrusted.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from enews.publish.build import (
 )
 from enews.publish.check import check_bundle
 from enews.publish.handoff import Refusal, review
+from enews.publish.samples import sample_values, with_samples
 from enews.web.common import transaction
 from enews.web.error_pages import error_response
 from enews.web.preview import force_dark
@@ -101,9 +104,14 @@ def _preview(slug: str, part: str) -> Response:
         bundle = build(slug, state().settings(), preview=True)
     except EnewsError as exc:
         return _preview_error(str(exc))
+    html_part, text_part = bundle.html, bundle.text
+    if request.args.get("raw") != "1":  # what a subscriber sees, by default
+        swaps = sample_values(state().settings(), slug)
+        html_part = with_samples(html_part, swaps, escape=True)
+        text_part = with_samples(text_part, swaps, escape=False)
     if part == "text":
-        return _sandboxed(bundle.text, "text/plain; charset=utf-8")
-    page = force_dark(bundle.html) if request.args.get("dark") == "1" else bundle.html
+        return _sandboxed(text_part, "text/plain; charset=utf-8")
+    page = force_dark(html_part) if request.args.get("dark") == "1" else html_part
     return _sandboxed(page, "text/html; charset=utf-8")
 
 

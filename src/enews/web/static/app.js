@@ -37,12 +37,13 @@
 
   // --- preview: width, colours, part; reload on change ---
   var preview = document.getElementById("preview");
-  var options = { width: "desktop", scheme: "light", part: "html" };
+  var options = { width: "desktop", scheme: "light", part: "html", tags: "sample" };
 
   function previewUrl() {
     var base = options.part === "text" ? preview.dataset.text : preview.dataset.html;
     var query = "t=" + Date.now();
     if (options.part === "html" && options.scheme === "dark") query += "&dark=1";
+    if (options.tags === "raw") query += "&raw=1";
     return base + "?" + query;
   }
 
@@ -52,7 +53,7 @@
   }
 
   function setOption(button) {
-    var name = ["width", "scheme", "part"].find(function (key) {
+    var name = ["width", "scheme", "part", "tags"].find(function (key) {
       return button.dataset[key] !== undefined;
     });
     if (!name) return;
