@@ -66,3 +66,64 @@ def test_dark_palette_keeps_contrast():
     for bg in dark.values():
         for fg in (text, link, muted):
             assert contrast(fg, bg) >= 4.5, f"{fg} on {bg}: {contrast(fg, bg):.2f}:1"
+
+
+# -- sizes and meta tags, in the real build of the demo issue ---------------------
+
+_FONT_SIZE = re.compile(r"font-size:\s*(\d+(?:\.\d+)?)px")
+
+
+def _built_demo(tmp_path: Path) -> str:
+    from enews.compose.demo import load_demo
+    from enews.publish.build import build_issue
+    from enews.workspace import Workspace, init_workspace
+
+    init_workspace(tmp_path / "ws")
+    ws = Workspace(tmp_path / "ws")
+    with ws.transaction() as session:
+        load_demo(session)
+        html = build_issue(
+            session, "2020-10", settings=ws.settings, workspace=ws.root
+        ).html
+    ws.close()
+    return html
+
+
+def _size_of(element) -> float | None:
+    """The font size a text is shown at: the nearest style that sets one."""
+    for node in (element, *element.iterancestors()):
+        found = _FONT_SIZE.search(node.get("style") or "")
+        if found:
+            return float(found[1])
+    return None
+
+
+def _hidden(element) -> bool:
+    return any(
+        "display:none" in (n.get("style") or "")
+        for n in (element, *element.iterancestors())
+    )
+
+
+def test_every_visible_text_is_at_least_14px(tmp_path):
+    from lxml import html as lxml_html
+
+    page = lxml_html.document_fromstring(_built_demo(tmp_path).encode())
+    small = [
+        (element.tag, " ".join(element.text_content().split())[:40], size)
+        for element in page.body.iter()
+        if isinstance(element.tag, str)
+        and (element.text or "").strip()
+        and not _hidden(element)
+        and (size := _size_of(element)) is not None
+        and size < 14
+    ]
+    assert small == []
+
+
+def test_apple_mail_and_ios_are_told_not_to_reformat(tmp_path):
+    html = _built_demo(tmp_path)
+    assert '<meta name="x-apple-disable-message-reformatting"' in html
+    assert re.search(
+        r'<meta name="format-detection" content="telephone=no[^"]*date=no', html
+    )
