@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,7 +27,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from childenv import child_env
+from childenv import child_env, timed_run
 
 TARGET_S, TARGET_MB = 3.0, 200.0
 
@@ -96,17 +94,9 @@ def make_workspace(root: Path, origin: str, links: int) -> None:
 def run_once(
     command: list[str], env: dict[str, str]
 ) -> tuple[float, float, float, str]:
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: the broken links
-        sys.exit(f"{' '.join(command)} failed:\n{text}")
+    seconds, cpu, peak, text = timed_run(command, env, ok=(0, 1))  # 1: broken links
     live = next((line for line in text.splitlines() if line.startswith("Live")), text)
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, live
+    return seconds, cpu, peak, live
 
 
 def bench(httpd: Server, command: list[str], env: dict[str, str], runs: int) -> None:

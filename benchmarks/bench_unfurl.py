@@ -23,7 +23,6 @@ bench_feed.py.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from childenv import child_env
+from childenv import child_env, timed_run
 
 TARGET_S, TARGET_MB = 0.3, 200.0
 PARAGRAPH = (
@@ -143,17 +142,8 @@ def bench_process(url: str, runs: int, env: dict[str, str]) -> None:
 def run_once(
     command: list[str], env: dict[str, str]
 ) -> tuple[float, float, float, str]:
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace").strip()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{text}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return seconds, cpu, usage.ru_maxrss / 1024, text.splitlines()[-1]
+    seconds, cpu, peak, text = timed_run(command, env)
+    return seconds, cpu, peak, text.strip().splitlines()[-1]
 
 
 def main() -> None:
