@@ -22,6 +22,8 @@ CHECKS = (
     "safety",
     "text",
 )
+# What check_bundle adds (publish/bundle_check.py), in its order.
+BUNDLE_CHECKS = ("items", "contrast", "unsubscribe-header", "settings", "clients")
 
 
 def page(

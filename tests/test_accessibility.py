@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from enews.config import PACKAGED_TEMPLATES
+from enews.colours import contrast
+from enews.config import PACKAGED_TEMPLATES, Brand, load_settings
+from enews.publish.bundle_check import check_contrast, colour_pairs
 
 THEMES = sorted(p.name for p in (PACKAGED_TEMPLATES / "themes").iterdir())
-DARK_CSS = (PACKAGED_TEMPLATES / "partials" / "styles.mjml.j2").read_text()
 
 
-def luminance(colour: str) -> float:
-    def channel(hex2: str) -> float:
-        c = int(hex2, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
+def theme_brand(tmp_path: Path, theme: str) -> Brand:
+    (tmp_path / "enews.toml").write_text(f'theme = "{theme}"\n')
+    return load_settings(tmp_path).brand
 
 
 def test_contrast_formula_matches_known_values():
@@ -34,38 +27,32 @@ def test_contrast_formula_matches_known_values():
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_every_text_colour_pair_of_a_theme_reaches_4_5(theme):
-    brand = tomllib.loads(
-        (Path(PACKAGED_TEMPLATES) / "themes" / theme / "theme.toml").read_text()
-    )["brand"]
-    pairs = {
-        "text on white": (brand["text"], "#ffffff"),
-        "links and headings on white": (brand["primary"], "#ffffff"),
-        "dates and footer on white": (brand["muted"], "#ffffff"),
-        "footer on the page background": (brand["muted"], brand["background"]),
-        "featured text on accent": (brand["text"], brand["accent"]),
-        "featured date on accent": (brand["muted"], brand["accent"]),
-        "links on accent": (brand["primary"], brand["accent"]),
-        "header text on primary": ("#ffffff", brand["primary"]),
-        "hidden preheader (text colour) on page": (brand["text"], brand["background"]),
-        "item rule is decoration, text on it": (brand["text"], "#ffffff"),
-    }
+def test_every_text_colour_pair_of_a_theme_reaches_4_5_light_and_dark(theme, tmp_path):
+    brand = theme_brand(tmp_path, theme)
+    pairs = colour_pairs(brand)
+    assert any(name.startswith("dark") for name in pairs)
     for name, (fg, bg) in pairs.items():
         assert contrast(fg, bg) >= 4.5, f"{theme}: {name} is {contrast(fg, bg):.2f}:1"
+    assert check_contrast(brand).status == "pass"
 
 
-def test_dark_palette_keeps_contrast():
-    dark = dict(
-        re.findall(
-            r"\.(card|featured|page)[^{]*\{ background: (#[0-9a-f]{6})", DARK_CSS
-        )
-    )
-    text = re.search(r"\.card div[^{]*\{ color: (#[0-9a-f]{6})", DARK_CSS)[1]
-    link = re.search(r"\.card a[^{]*\{ color: (#[0-9a-f]{6})", DARK_CSS)[1]
-    muted = re.search(r"\.meta[^{]*\{ color: (#[0-9a-f]{6})", DARK_CSS)[1]
-    for bg in dark.values():
-        for fg in (text, link, muted):
-            assert contrast(fg, bg) >= 4.5, f"{fg} on {bg}: {contrast(fg, bg):.2f}:1"
+def test_the_bold_theme_has_its_own_dark_links(tmp_path):
+    default, bold = (theme_brand(tmp_path, t) for t in ("default", "bold"))
+    assert bold.dark_primary != default.dark_primary  # not the default's blue
+
+
+def test_the_default_theme_file_matches_the_built_in_defaults():
+    data = tomllib.loads((PACKAGED_TEMPLATES / "themes/default/theme.toml").read_text())
+    given = {f.name: getattr(Brand(), f.name) for f in dataclasses.fields(Brand)}
+    assert data["brand"] == {k: v for k, v in given.items() if k in data["brand"]}
+    assert set(given) - set(data["brand"]) == {"logo_url", "logo_width"}
+
+
+def test_a_dark_colour_set_too_close_fails_the_check(tmp_path):
+    (tmp_path / "enews.toml").write_text('[brand]\ndark_muted = "#3a4650"\n')
+    check = check_contrast(load_settings(tmp_path).brand)
+    assert check.status == "fail"
+    assert any("dark dates and footer on surface" in d for d in check.details)
 
 
 # -- sizes and meta tags, in the real build of the demo issue ---------------------

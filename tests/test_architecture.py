@@ -16,16 +16,21 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "enews"
 
-BASE = {"errors", "dates", "limits", "urls", "profiles", "safefiles", "config"}
+BASE = {
+    "errors", "dates", "limits", "urls", "profiles", "safefiles", "config", "colours",
+    "languages",
+}  # fmt: skip
 # Each part of enews and the parts it may import (besides itself).
 MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
     "safefiles": set(),
+    "colours": set(),
+    "languages": set(),
     "dates": {"errors"},
     "limits": {"errors"},
     "urls": {"errors"},
     "profiles": {"errors"},
-    "config": {"errors", "limits", "urls", "profiles"},
+    "config": {"errors", "limits", "urls", "profiles", "languages"},
     "store": BASE,
     "render": BASE,
     "compose": BASE | {"store", "render"},

@@ -174,7 +174,7 @@ def test_a_link_with_an_accent_is_composed_and_kept():
 
 def test_a_link_with_marks_nfc_cannot_compose_is_kept(session, workspace):
     """An IRI in Hindi: its vowel signs are marks; the email keeps them."""
-    from enews.publish.check import check_bundle
+    from enews.publish.bundle_check import check_bundle
 
     url = "https://hi.example/\u0928\u092e\u0938\u094d\u0924\u0947"
     make_item(session, url=url)

@@ -59,18 +59,18 @@ def test_size_counts_utf8_bytes_not_characters():
 
 
 def test_size_fail_says_gmail_clips_and_how_many_items_to_remove():
-    html = padded(page(ITEM * 9 + f'<div class="featured">{ITEM}</div>'), 103 * KB)
+    html = padded(page(ITEM * 9 + f'<h2 class="lead">Featured</h2>{ITEM}'), 103 * KB)
     check = check_issue(html, TEXT).get("size")
     assert check.status == "fail"
     assert "Gmail clips" in check.message
-    # 11 items (ten div.item + the featured block) in 103 KB: ~9.4 KB each.
+    # 11 items (ten .item cells + the featured title) in 103 KB: ~9.4 KB each.
     excess = 103 * KB - 90 * KB + 1
     remove = -(-excess // (103 * KB / 11))
     assert f"remove about {int(remove)} items to get under 90 KB" in check.message
 
 
 def test_size_estimates_room_from_items_and_featured_block():
-    html = page(ITEM * 3 + '<div class="featured">Featured</div>')
+    html = page(ITEM * 3 + '<h2 class="lead">Featured</h2>')
     size = len(html.encode())
     check = check_issue(html, TEXT).get("size")
     assert f"about {int((90 * KB - size) // (size / 4))} more items" in check.message

@@ -235,7 +235,7 @@ def test_a_stored_row_nested_too_deep_still_builds_whole(session, workspace):
     words stay, and the email keeps its footer."""
     from sqlalchemy import update
 
-    from enews.publish.check import check_bundle
+    from enews.publish.bundle_check import check_bundle
     from enews.store.models import Item
 
     item = make_item(session, summary="x")

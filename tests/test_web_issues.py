@@ -267,7 +267,19 @@ def test_force_dark_only_touches_the_dark_media_query():
 
 def test_the_check_report_is_shown(tab, issue):
     body = tab.get(f"/issues/{issue}/check").get_data(as_text=True)
-    assert "All checks pass" in body and "unsubscribe" in body
+    assert 'class="check-summary fail"' not in body
+    for name in ("unsubscribe", "items", "contrast", "unsubscribe-header", "clients"):
+        assert f"<strong>{name}</strong>" in body
+    # The test workspace is left at enews init's examples: said so.
+    assert "still at enews init&#39;s examples" in body
+
+
+def test_an_empty_issue_is_not_shown_as_passing(tab, workspace):
+    with workspace.transaction() as session:
+        make_issue(session)
+    body = tab.get("/issues/2020-10/check").get_data(as_text=True)
+    assert 'class="check-summary fail"' in body
+    assert "the issue has no items" in body
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ def test_wheel_runs_demo_in_an_empty_folder(tmp_path):
     for name in ("enews/templates/issue.mjml.j2", "enews/templates/issue.txt.j2",
                  "enews/store/migrations/versions/0001_initial.py",
                  "enews/data/sample_items.json", "enews/py.typed",
+                 "enews/data/caniemail.json", "enews/data/caniemail-LICENSE",
                  "enews/web/templates/composer.html", "enews/web/static/app.js",
                  "enews/web/static/vendor/htmx-2.0.11.min.js",
                  "enews/web/static/vendor/sortable-1.15.7.min.js"):  # fmt: skip

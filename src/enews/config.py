@@ -14,6 +14,7 @@ from typing import Any
 
 from enews import limits
 from enews.errors import ConfigError, ValidationError
+from enews.languages import direction
 from enews.urls import describe, is_absolute_url, is_tag_value
 
 CONFIG_FILE = "enews.toml"
@@ -39,6 +40,13 @@ class Brand:
     text: str = "#1d2329"
     muted: str = "#4f5b66"  # dates and footer; 7:1 on white
     background: str = "#f3f5f7"
+    # Dark mode: the same roles on dark surfaces (partials/styles.mjml.j2).
+    dark_primary: str = "#8cc8f0"  # links and section headings
+    dark_accent: str = "#22313b"  # featured item background
+    dark_text: str = "#e3e8ec"
+    dark_muted: str = "#aab6c0"  # dates and footer
+    dark_background: str = "#11181d"  # the page around the email
+    dark_surface: str = "#1b242b"  # the email's own cards and footer
     logo_url: str | None = None
     logo_width: int = 120
 
@@ -58,8 +66,7 @@ class Smtp:
     security: str = "starttls"  # "starttls", "tls" (implicit TLS) or "none"
     username: str | None = None
     sender: str | None = None  # the key `from`; None: Settings.sender_email
-    # A CA bundle to trust instead of the system's (a server with its own
-    # certificate); relative to the workspace.
+    # A CA bundle to trust instead of the system's; relative to the workspace.
     ca_file: str | None = None
 
 
@@ -75,8 +82,7 @@ class Settings:
     base_url: str | None = None
     language: str = "en"
     font_family: str = "Helvetica, Arial, sans-serif"
-    # A theme is templates/themes/<name>/: theme.toml with the brand colours
-    # (and font) plus any templates it replaces. enews.toml [brand] wins.
+    # templates/themes/<name>/: theme.toml (colours, font) and templates.
     theme: str = "default"
     # The mailing service the HTML is handed to: its merge tags replace the
     # templates' neutral placeholders (see profiles.py).
@@ -85,13 +91,17 @@ class Settings:
     unsubscribe_url: str | None = None
     # A mailto: address for List-Unsubscribe beside (or instead of) the link.
     unsubscribe_mailto: str | None = None
-    # The .eml's To: (the service's recipient tag, or an address); default:
-    # the sender's own address, as a neutral one.
+    # The .eml's To: (the service's recipient tag, or an address; default:
+    # the sender's own, a neutral one).
     message_to: str | None = None
     # Campaign tagging of item links: utm_source=<this>, utm_medium, utm_campaign
     # = the issue's slug, utm_content = item-<id>. Off while unset.
     utm_source: str | None = None
     utm_medium: str = "email"
+    # A linked title is told from text without colour: underlined; or, with
+    # a label ("Read more"), a link of that name ends each linked item. The
+    # default keeps one link per item (smaller, and its text says where).
+    read_more: str = ""
     greeting: str = "Hello"  # "Hello Amy," above the intro; "" for none
     greeting_fallback: str = "there"  # when the service has no first name
     section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
@@ -101,6 +111,11 @@ class Settings:
     aliases: tuple[tuple[str, str], ...] = ()
     brand: Brand = field(default_factory=Brand)
     smtp: Smtp | None = None  # no [smtp] table: no test sends
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for a language written right to left, else ``ltr``."""
+        return direction(self.language)
 
     def heading_for(self, kind: str) -> str:
         """The section heading shown for items of ``kind``."""

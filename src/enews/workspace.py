@@ -31,7 +31,7 @@ organisation = "Co-op News Service"      # legal sender, shown in the footer
 postal_address = "1 Example Street, 1000 Brussels, Belgium"
 sender_name = "Co-op News"
 sender_email = "news@example.org"
-language = "en"                          # <html lang>
+language = "en"                          # <html lang>; ar, he, fa, ur... right to left
 theme = "default"                        # or "bold" (templates/themes/)
 # font_family = "Helvetica, Arial, sans-serif"   # default: the theme's
 # The mailing service: mailchimp, listmonk, brevo, sendgrid, mailgun or
@@ -42,6 +42,9 @@ profile = "generic"
 # utm_source = "coop-news"    # tag item links for analytics (utm_medium=email)
 greeting = "Hello"            # "Hello Amy," above the intro ("" for none)
 greeting_fallback = "there"   # "Hello there," when a first name is unknown
+# Linked titles are underlined; with a label here, a link of that name ends
+# each linked item instead (titles not underlined).
+# read_more = "Read more"
 
 [sections]
 order = ["News", "Article", "Interview"]  # other kinds follow, A to Z
@@ -60,6 +63,13 @@ headings = { News = "News", Article = "Articles", Interview = "Interviews" }
 # text = "#1d2329"
 # muted = "#4f5b66"       # dates and footer
 # background = "#f3f5f7"
+# Dark mode (Apple Mail, Outlook, Samsung Mail; each text colour at 4.5:1):
+# dark_primary = "#8cc8f0"  # links and section headings
+# dark_accent = "#22313b"   # featured item background
+# dark_text = "#e3e8ec"
+# dark_muted = "#aab6c0"    # dates and footer
+# dark_background = "#11181d"
+# dark_surface = "#1b242b"  # sections and footer
 # logo_url = "https://example.org/logo.png"
 # logo_width = 120
 

@@ -13,6 +13,7 @@ from enews.cli.common import print_json, workspace
 from enews.errors import EnewsError
 
 if TYPE_CHECKING:
+    from enews.publish.check import Check
     from enews.publish.linkcheck import Link, LinkReport, Outcome, Progress
     from enews.render.view import ItemView
     from enews.workspace import Workspace
@@ -31,9 +32,26 @@ if TYPE_CHECKING:
     is_flag=True,
     help="With --links: ask every server again, not the last day's answers.",
 )
+@click.option(
+    "--clients",
+    metavar="FAMILIES",
+    help="Client families to report support for, comma-separated "
+    "(default: gmail,outlook-windows,outlook-com,apple-mail,yahoo,samsung).",
+)
+@click.option(
+    "--spam",
+    is_flag=True,
+    help="Also score the .eml with SpamAssassin (local tests; needs spamassassin).",
+)
 @click.pass_context
 def check(
-    ctx: click.Context, slug: str, as_json: bool, live: bool, fresh: bool
+    ctx: click.Context,
+    slug: str,
+    as_json: bool,
+    live: bool,
+    fresh: bool,
+    clients: str | None,
+    spam: bool,
 ) -> None:
     """Check built issue SLUG before it goes to the mailing service.
 
@@ -42,6 +60,13 @@ def check(
     title and preheader, scripts and event handlers, and that every link is
     also in the text part. Exits with status 1 when a check fails; warnings
     alone exit 0.
+
+    It is also an inbox check: the theme's colours at 4.5:1 in light and
+    dark mode, an issue with no items, the List-Unsubscribe headers, settings
+    still at enews init's examples, and each HTML element, attribute, CSS
+    property, at-rule and selector looked up in caniemail's data: a warning
+    for each one a client family lacks without a fallback (--clients chooses
+    the families). --spam scores the .eml with SpamAssassin's local tests.
 
     With --links it also requests every link (8 at a time; 15 s for a link,
     60 s in all): a broken link (an HTTP error, an unknown host, no answer)
@@ -55,22 +80,42 @@ def check(
       enews check 2020-10
       enews check 2020-10 --links
       enews check 2020-10 --json
+      enews check 2020-10 --clients gmail,outlook-windows --spam
     """
-    from enews.publish.build import HTML_FILE, MANIFEST_FILE, TEXT_FILE, read_bundle
-    from enews.publish.check import check_bundle, format_report
+    from enews.publish.build import (
+        EML_FILE,
+        HTML_FILE,
+        MANIFEST_FILE,
+        TEXT_FILE,
+        read_bundle,
+    )
+    from enews.publish.bundle_check import check_bundle
+    from enews.publish.check import Report, format_report
 
     if fresh and not live:
         raise click.UsageError("--fresh goes with --links")
     ws = workspace(ctx)
     # The manifest (stored images) when there is one: a hand-made folder of
     # index.html and index.txt is checked too.
-    files = read_bundle(ws.issues_dir, slug, (HTML_FILE, TEXT_FILE, MANIFEST_FILE))
+    every = (HTML_FILE, TEXT_FILE, MANIFEST_FILE, EML_FILE)
+    files = read_bundle(ws.issues_dir, slug, every)
     files = files or read_bundle(ws.issues_dir, slug)
     if files is None:
         raise EnewsError(f"issue {slug} is not built yet; run 'enews build {slug}'")
     # A stray non-UTF-8 byte should not stop the report.
     html, text = (files[n].decode("utf-8", "replace") for n in (HTML_FILE, TEXT_FILE))
-    report = check_bundle(html, text, ws.settings, _manifest(files.get(MANIFEST_FILE)))
+    families = [f.strip() for f in clients.split(",") if f.strip()] if clients else None
+    eml = files.get(EML_FILE)
+    report = check_bundle(
+        html,
+        text,
+        ws.settings,
+        _manifest(files.get(MANIFEST_FILE)),
+        eml=eml,
+        clients=families,
+    )
+    if spam:
+        report = Report(checks=(*report.checks, _spam(eml, slug)))
     links = _live_links(ws, slug, html, fresh=fresh) if live else None
     if as_json:
         data = report.as_dict()
@@ -83,6 +128,15 @@ def check(
             click.echo(format_links(links))
     if not report.ok or (links and not links.ok):
         ctx.exit(1)
+
+
+def _spam(eml: bytes | None, slug: str) -> Check:
+    from enews.publish.spamcheck import spam_check
+
+    if eml is None:
+        raise EnewsError(f"issue {slug} has no message.eml; run 'enews build {slug}'")
+    click.echo("scoring with SpamAssassin...", err=True)
+    return spam_check(eml)
 
 
 def _live_links(ws: Workspace, slug: str, html: str, *, fresh: bool) -> LinkReport:

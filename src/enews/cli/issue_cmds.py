@@ -241,7 +241,11 @@ def issue_move(
 @click.option("--title", help="The issue's title, e.g. 'October issue'.")
 @click.option("--subject", help="The e-mail subject line.")
 @click.option("--preheader", help="The inbox preview text.")
-@click.option("--intro", help="Intro text (blank line = new paragraph).")
+@click.option(
+    "--intro",
+    help="Intro text, Markdown: **bold**, [a link](https://...); "
+    "a blank line starts a paragraph.",
+)
 @click.option("--status", type=click.Choice(["draft", "ready"]))
 @click.option("--featured", type=int, help="Item id to feature at the top.")
 @click.option("--no-featured", is_flag=True, help="Feature no item.")

@@ -17,7 +17,12 @@ from enews.config import Settings
 from enews.dates import long_date, month_name
 from enews.errors import EnewsError
 from enews.render.links import add_utm, tag_fragment
-from enews.render.richtext import html_to_paragraphs, sanitize
+from enews.render.richtext import (
+    html_to_paragraphs,
+    intro_paragraphs,
+    markdown_block,
+    sanitize,
+)
 from enews.render.view import (
     IssueView,
     ItemView,
@@ -99,6 +104,7 @@ def make_view(issue: Issue, rows: Sequence[_Row], settings: Settings) -> IssueVi
         for name in sorted(by_section, key=settings.section_rank)
     ]
     period_name = month_name(issue.period)
+    intro_html = markdown_block(issue.intro)
     return IssueView(
         slug=issue.slug,
         title=issue.title,
@@ -106,7 +112,8 @@ def make_view(issue: Issue, rows: Sequence[_Row], settings: Settings) -> IssueVi
         period_name=period_name,
         subject=issue.subject or default_subject(issue.title, period_name),
         preheader=issue.preheader or _default_preheader(sections, featured),
-        intro=paragraphs(issue.intro),
+        intro=intro_paragraphs(issue.intro),
+        intro_html=Markup(intro_html) if intro_html else None,
         featured=featured,
         sections=tuple(sections),
         updated_at=issue.updated_at,

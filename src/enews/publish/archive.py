@@ -28,8 +28,8 @@ from enews.dates import as_utc, month_name
 from enews.errors import EnewsError, NotFoundError, TemplateError, ValidationError
 from enews.publish.build import HTML_FILE, MANIFEST_FILE, read_bundle
 from enews.publish.public import public_page
+from enews.render.richtext import intro_paragraphs
 from enews.render.templates import environment, template_dirs
-from enews.render.view import paragraphs
 from enews.safefiles import atomic_write
 from enews.store.models import Issue, IssueItem
 from enews.urls import check_url
@@ -178,7 +178,9 @@ def check_base_url(base_url: str | None) -> str | None:
 
 
 def archived(issue: Issue, item_count: int) -> ArchivedIssue:
-    summary = "\n\n".join(paragraphs(issue.intro)) or (issue.preheader or "").strip()
+    summary = (
+        "\n\n".join(intro_paragraphs(issue.intro)) or (issue.preheader or "").strip()
+    )
     return ArchivedIssue(
         slug=issue.slug,
         title=issue.title,

@@ -110,7 +110,12 @@ def build_from_view(
         web_version=web_version_url(profile, settings.base_url, view.slug),
     )
     # Merge tags go in last, after inlining, so nothing rewrites them.
-    html = finish(absolutize(inline_css(compile_mjml(mjml)), settings.base_url))
+    html = finish(
+        absolutize(
+            inline_css(compile_mjml(mjml, direction=settings.direction)),
+            settings.base_url,
+        )
+    )
     text = finish(render_text(view, settings=settings, dirs=dirs))
     digest = hashlib.sha256(html.encode() + b"\0" + text.encode()).hexdigest()
     eml = make_eml(

@@ -120,18 +120,6 @@ def placeholders(settings: Settings) -> list[str]:
     return [tag for tag in tags if tag]
 
 
-def check_bundle(
-    html: str,
-    text: str,
-    settings: Settings,
-    manifest: Mapping[str, Any] | None = None,
-) -> Report:
-    """``check_issue`` with the placeholders of the workspace's profile and
-    the stored images the bundle's manifest lists."""
-    images = (manifest or {}).get("images", [])
-    return check_issue(html, text, placeholders=placeholders(settings), images=images)
-
-
 def format_report(report: Report) -> str:
     """One line per check, indented details (at most MAX_DETAILS), a summary."""
     width = max([10, *(len(c.name) for c in report.checks)])
@@ -193,15 +181,15 @@ def _check_size(html: str, doc: Any) -> Check:
         "fail" if size >= CLIP_BYTES else "warn" if size >= WARN_BYTES else "pass"
     )
     clipped = ", Gmail clips it from 102 KB" if status == "fail" else ""
-    room = _room(size, _count_items(doc))
+    room = _room(size, count_items(doc))
     return Check("size", status, f"{size / KB:.1f} KB of HTML{clipped}; {room}")
 
 
-def _count_items(doc: Any) -> int:
+def count_items(doc: Any) -> int:
+    """The items of an enews email: an item's cell, and the featured one."""
     # Elements only: comments (MSO conditionals too) have no class.
-    tagged = [(e.tag, (e.get("class") or "").split()) for e in doc.iter(etree.Element)]
-    items = sum(1 for tag, classes in tagged if tag == "div" and "item" in classes)
-    return items + any("featured" in classes for _, classes in tagged)
+    classes = [(e.get("class") or "").split() for e in doc.iter(etree.Element)]
+    return sum(1 for c in classes if "item" in c or "lead" in c)
 
 
 def _room(size: int, items: int) -> str:
@@ -243,20 +231,19 @@ def _check_item_links(doc: Any) -> Check:
 
 
 def _item_blocks(doc: Any) -> list[Any]:
-    """The featured item and every item block (see partials/item.mjml.j2)."""
+    """The featured item's title and every item's cell (partials/)."""
     found = []
     for element in doc.iter(etree.Element):
         classes = (element.get("class") or "").split()
-        if (element.tag == "div" and "item" in classes) or (
-            element.tag == "h3" and "lead" in classes
-        ):
+        if "item" in classes or "lead" in classes:
             found.append(element)
     return found
 
 
 def _title_of(block: Any) -> tuple[str, bool]:
     """An item's title text, and whether it is a link."""
-    heading = block if block.tag == "h3" else next(block.iter("h3"), None)
+    heading = block if "lead" in (block.get("class") or "") else None
+    heading = heading if heading is not None else next(block.iter("h3"), None)
     if heading is None:
         return ("(untitled)", False)
     linked = any(a.get("href", "").strip() for a in heading.iter("a"))

@@ -11,7 +11,8 @@ from typing import Literal
 
 from enews.config import Settings
 from enews.publish.build import Bundle
-from enews.publish.check import Report, check_bundle
+from enews.publish.bundle_check import check_bundle
+from enews.publish.check import Report
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,16 @@ def review(bundle: Bundle, settings: Settings) -> tuple[Report, Refusal | None]:
 
     Warnings never stop a send; an issue without items or any failed check do.
     """
-    report = check_bundle(bundle.html, bundle.text, settings, bundle.manifest)
+    # Without client support: it never stops a send (enews check and the
+    # workspace's report show it).
+    report = check_bundle(
+        bundle.html,
+        bundle.text,
+        settings,
+        bundle.manifest,
+        eml=bundle.eml,
+        support=False,
+    )
     if not bundle.view.items:
         return report, Refusal("empty", f"issue {bundle.slug} has no items")
     if report.failures:

@@ -17,14 +17,26 @@ _CANDIDATE = re.compile(r"[\\\u0080-\U0010ffff]")
 _STYLE_BLOCK = re.compile(r"(<mj-style\b.*?</mj-style>)", re.DOTALL)
 
 
-def compile_mjml(mjml: str) -> str:
+# mjml-python writes its columns' alignment and direction as left-to-right
+# whatever the document's dir; in a right-to-left email they follow it. Only
+# in style attributes: item text may say "text-align:left" in its words.
+_STYLE_ATTR = re.compile(r'style="[^"]*"')
+_LTR = re.compile(r"(text-align:)left|(direction:)ltr")
+
+
+def compile_mjml(mjml: str, *, direction: str = "ltr") -> str:
     """Compile MJML to responsive HTML; a bad document raises CompileError."""
     from mjml import mjml2html  # imported here: keeps `enews --help` fast
 
     try:
-        return mjml2html(_referenced(mjml))
+        html = mjml2html(_referenced(mjml))
     except ValueError as exc:
         raise CompileError(f"MJML compile failed: {exc}") from exc
+    return _STYLE_ATTR.sub(_rtl_style, html) if direction == "rtl" else html
+
+
+def _rtl_style(attr: re.Match[str]) -> str:
+    return _LTR.sub(lambda m: f"{m[1]}right" if m[1] else f"{m[2]}rtl", attr[0])
 
 
 def _referenced(mjml: str) -> str:

@@ -27,6 +27,7 @@ import secrets
 from functools import lru_cache
 from typing import Any
 
+from enews.errors import TemplateError
 from enews.render.links import URL_ATTR
 
 INLINE_MARKER = "/* enews:inline */"
@@ -45,12 +46,20 @@ _MARKED_BLOCK = re.compile(
 # summary HTML, which never holds a div, so the first </div> closes it.
 _RICH = re.compile(r'(<div class="rich">)(.*?)(</div>)', re.DOTALL)
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_IMPORT = re.compile(r"@import\b", re.IGNORECASE)
 _TOKEN = re.compile(r'"(enews-[0-9a-f]{16}-)(\d+)"')
 
 
 def inline_css(html: str) -> str:
     """Inline the template's marked CSS into style attributes."""
     block = _MARKED_BLOCK.search(html)
+    # cssutils, under premailer, would fetch an @import's URL with no time
+    # limit (a build that never ends); no inbox loads one anyway.
+    if block is not None and _IMPORT.search(_COMMENT.sub("", block[1])):
+        raise TemplateError(
+            "the enews:inline style block holds an @import; email clients load "
+            "no stylesheets, so write its rules in the block instead"
+        )
     if block is not None and _only_rich_rules(block[1]):
         return _inline_rich(html[: block.start()] + html[block.end() :], block[1])
     return _inline_document(html)

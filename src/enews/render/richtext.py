@@ -36,6 +36,7 @@ _HTML_HINT = re.compile(
 )
 _MARKDOWN_CHAR = re.compile(r"[*_\[#]|^\s{0,3}([-+]|\d+\.) ", re.MULTILINE)
 _RICH = re.compile(r"<(p|a|strong|em|ul|ol|li|br)\b")  # what sanitizing keeps
+_BEYOND_PARAGRAPHS = re.compile(r"<(a|strong|em|ul|ol|li|br)\b")
 _ONE_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
 _EMPTY_LINK = re.compile(r"<a>(.*?)</a>", re.DOTALL)
 # A tag of sanitized HTML: nh3 writes each attribute in double quotes, with
@@ -109,6 +110,26 @@ def _plain(text: str) -> str | None:
     lines = [" ".join(line.split()) for line in text.strip().splitlines()]
     joined = "\n".join(lines)
     return joined or None
+
+
+def markdown_block(text: str | None) -> str | None:
+    """Markdown (an issue's intro) as sanitized HTML, by the summaries'
+    rules; None when it says nothing beyond plain paragraphs, which the
+    template writes itself (and the build then needs no inliner)."""
+    # Most intros are plain prose: no need to load the Markdown parser.
+    if not text or not (_MARKDOWN_CHAR.search(text) or "<" in text):
+        return None
+    cleaned = sanitize(markdown_to_html(text)).strip()
+    return cleaned if _BEYOND_PARAGRAPHS.search(cleaned) else None
+
+
+def intro_paragraphs(text: str | None) -> tuple[str, ...]:
+    """An intro's Markdown as plain-text paragraphs (links as ``text <url>``):
+    the text part, the archive's summary."""
+    from enews.render.view import paragraphs
+
+    rich = markdown_block(text)
+    return html_to_paragraphs(rich) if rich else paragraphs(text)
 
 
 def markdown_to_html(text: str) -> str:

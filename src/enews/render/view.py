@@ -46,10 +46,12 @@ class IssueView:
     period_name: str  # October 2020
     subject: str
     preheader: str
-    intro: tuple[str, ...]  # paragraphs
+    intro: tuple[str, ...]  # paragraphs (plain text, links as "text <url>")
     featured: ItemView | None
     sections: tuple[SectionView, ...]
     updated_at: dt.datetime | None = None  # the issue's last change (UTC)
+    # The intro's Markdown as sanitized HTML; None when it is plain paragraphs.
+    intro_html: Markup | None = None
 
     @property
     def items(self) -> tuple[ItemView, ...]:

@@ -39,12 +39,12 @@ from enews.publish.build import (
     write_zip,
     zip_bytes,
 )
-from enews.publish.check import check_bundle
+from enews.publish.bundle_check import check_bundle
 from enews.publish.handoff import Refusal, review
 from enews.publish.samples import sample_values, with_samples
 from enews.web.common import transaction
 from enews.web.error_pages import error_response
-from enews.web.preview import force_dark
+from enews.web.preview import INBOX_VIEWS, force_dark
 from enews.web.state import state
 
 blueprint = Blueprint("preview", __name__)
@@ -100,6 +100,9 @@ def preview_text(slug: str) -> Response:
 
 
 def _preview(slug: str, part: str) -> Response:
+    view = request.args.get("view", "")  # an inbox view; "" as designed
+    if view and view not in INBOX_VIEWS:
+        raise EnewsError(f"must be one of {', '.join(INBOX_VIEWS)}", field="view")
     try:
         bundle = build(slug, state().settings(), preview=True)
     except EnewsError as exc:
@@ -111,7 +114,9 @@ def _preview(slug: str, part: str) -> Response:
         text_part = with_samples(text_part, swaps, escape=False)
     if part == "text":
         return _sandboxed(text_part, "text/plain; charset=utf-8")
-    page = force_dark(html_part) if request.args.get("dark") == "1" else html_part
+    page = INBOX_VIEWS[view](html_part) if view else html_part
+    # After the view: forced dark has turned the email's own dark block off.
+    page = force_dark(page) if request.args.get("dark") == "1" else page
     return _sandboxed(page, "text/html; charset=utf-8")
 
 
@@ -119,7 +124,9 @@ def _preview(slug: str, part: str) -> Response:
 def check(slug: str) -> Any:
     settings = state().settings()
     bundle = build(slug, settings)
-    report = check_bundle(bundle.html, bundle.text, settings, bundle.manifest)
+    report = check_bundle(
+        bundle.html, bundle.text, settings, bundle.manifest, eml=bundle.eml
+    )
     return render_template(
         "_check.html", report=report, size=len(bundle.html.encode()), slug=slug
     )

@@ -35,15 +35,16 @@
     });
   }
 
-  // --- preview: width, colours, part; reload on change ---
+  // --- preview: width, colours, part, merge tags, inbox view; reload on change ---
   var preview = document.getElementById("preview");
-  var options = { width: "desktop", scheme: "light", part: "html", tags: "sample" };
+  var options = { width: "desktop", scheme: "light", part: "html", tags: "sample", view: "designed" };
 
   function previewUrl() {
     var base = options.part === "text" ? preview.dataset.text : preview.dataset.html;
     var query = "t=" + Date.now();
     if (options.part === "html" && options.scheme === "dark") query += "&dark=1";
     if (options.tags === "raw") query += "&raw=1";
+    if (options.part === "html" && options.view !== "designed") query += "&view=" + encodeURIComponent(options.view);
     return base + "?" + query;
   }
 
@@ -53,7 +54,7 @@
   }
 
   function setOption(button) {
-    var name = ["width", "scheme", "part", "tags"].find(function (key) {
+    var name = ["width", "scheme", "part", "tags", "view"].find(function (key) {
       return button.dataset[key] !== undefined;
     });
     if (!name) return;
