@@ -223,6 +223,8 @@ def test_wrap_collapses_spaces_and_handles_tiny_widths():
     assert wrap("") == wrap(" \n\t ") == ""
     assert wrap("one\xa0two  three") == "one two three"  # any whitespace is one space
     assert wrap("ab cd ef", 2, "  ") == "  ab\n  cd\n  ef"  # no room: a word per line
+    assert wrap("fits one line", 78, "  ") == "  fits one line"  # indented too
+    assert wrap("", 78, "  ") == ""  # nothing: not even the indent
 
 
 def test_wrap_lines_fit_unless_a_word_cannot():

@@ -159,6 +159,10 @@ def wrap(text: str, width: int = 78, indent: str = "") -> str:
     # runs of spaces inside a line, and a no-break space (which str.split()
     # splits at) inside a word.
     words = " ".join(text.split())
+    # Most calls (titles, dates, links) fit on one line: nothing to wrap,
+    # and textwrap would give the same line at many times the cost.
+    if len(indent) + len(words) <= width:
+        return indent + words if words else ""
     return textwrap.fill(
         words,
         width,
