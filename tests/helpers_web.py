@@ -107,3 +107,11 @@ def version(workspace, slug="2020-10"):
 def count_items(workspace):
     with workspace.transaction() as session:
         return session.scalar(select(func.count()).select_from(Item))
+
+
+def approve(workspace, slug="2020-10"):
+    """The issue approved, as a reviewer would: ready for hand-off."""
+    from enews.compose.review import approve as approve_issue
+
+    with workspace.transaction() as session:
+        approve_issue(session, get_issue(session, slug), second_person=False)

@@ -18,7 +18,7 @@ PACKAGE = SRC / "enews"
 
 BASE = {
     "errors", "dates", "limits", "urls", "profiles", "safefiles", "config", "colours",
-    "languages",
+    "languages", "roles",
 }  # fmt: skip
 # Each part of enews and the parts it may import (besides itself).
 MAY_IMPORT: dict[str, set[str]] = {
@@ -31,6 +31,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "urls": {"errors"},
     "profiles": {"errors"},
     "config": {"errors", "limits", "urls", "profiles", "languages"},
+    "roles": {"errors"},
     "store": BASE,
     "render": BASE,
     "compose": BASE | {"store", "render"},

@@ -141,7 +141,7 @@ def test_build_zip_from_the_cli(tmp_path):
     ws = str(tmp_path / "ws")
     runner = CliRunner()
     assert runner.invoke(cli, ["-w", ws, "demo"]).exit_code == 0
-    result = runner.invoke(cli, ["-w", ws, "build", "2020-10", "--zip"])
+    result = runner.invoke(cli, ["-w", ws, "build", "2020-10", "--zip", "--force"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "ws" / "issues" / "2020-10.zip").is_file()
     assert "zip: " in result.stderr

@@ -76,7 +76,7 @@ def test_schema_is_created_on_first_use(run: Run, ws: Path):
 def test_build_writes_index_files_byte_identically(
     run: Run, ws: Path, october: dict[str, int]
 ):
-    first = ok(run("build", "2020-10"))
+    first = ok(run("build", "2020-10", "--force"))
     index = (ws / "issues" / "2020-10" / "index.html").resolve()
     assert first.stdout.strip().splitlines()[-1] == str(index)
     assert Path(first.stdout.strip().splitlines()[-1]).is_absolute()
@@ -91,7 +91,7 @@ def test_build_writes_index_files_byte_identically(
     assert "5 items" in first.stderr
 
     before = {p.name: p.read_bytes() for p in (index, text)}
-    second = ok(run("build", "2020-10"))
+    second = ok(run("build", "2020-10", "--force"))
     assert second.stdout == first.stdout
     assert {p.name: p.read_bytes() for p in (index, text)} == before
 
@@ -99,7 +99,7 @@ def test_build_writes_index_files_byte_identically(
 def test_build_follows_issue_changes(run: Run, ws: Path, october: dict[str, int]):
     ok(run("issue", "set", "2020-10", "--intro", "Hello from the editors."))
     ok(run("issue", "remove", "2020-10", str(october["int1"])))
-    ok(run("build", "2020-10"))
+    ok(run("build", "2020-10", "--force"))
     page = html.unescape(
         (ws / "issues" / "2020-10" / "index.html").read_text(encoding="utf-8")
     )
@@ -109,7 +109,7 @@ def test_build_follows_issue_changes(run: Run, ws: Path, october: dict[str, int]
 
 def test_build_out_folder(run: Run, ws: Path, tmp_path: Path, october):
     out = tmp_path / "export"
-    result = ok(run("build", "2020-10", "--out", str(out)))
+    result = ok(run("build", "2020-10", "--out", str(out), "--force"))
     index = out / "2020-10" / "index.html"
     assert result.stdout.strip().splitlines()[-1] == str(index.resolve())
     assert index.is_file()

@@ -200,7 +200,7 @@ def test_broken_template_keeps_previous_export(
         (REPO / "templates" / "issue.mjml.j2").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
-    ok(run("build", "2020-10"))
+    ok(run("build", "2020-10", "--force"))
     index = ws / "issues" / "2020-10" / "index.html"
     before = index.read_bytes()
     template.write_text("<mjml><mj-body><mj-section></mjml>", encoding="utf-8")
@@ -213,7 +213,7 @@ def test_broken_template_keeps_previous_export(
 def test_template_added_after_a_build_is_used(
     run: Run, ws: Path, october: dict[str, int]
 ):
-    ok(run("build", "2020-10"))
+    ok(run("build", "2020-10", "--force"))
     (ws / "templates" / "issue.mjml.j2").write_text(
         "<mjml><mj-body><mj-section><mj-column><mj-text>Workspace override"
         "</mj-text></mj-column></mj-section></mj-body></mjml>\n",

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 

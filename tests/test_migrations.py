@@ -125,3 +125,36 @@ def test_a_database_behind_is_refused_with_the_upgrade_command(empty_engine):
     at_revision(empty_engine, "0002")
     with pytest.raises(DatabaseError, match="enews db upgrade"):
         db.ensure_schema(empty_engine)
+
+
+def test_0005_makes_every_account_an_admin_and_ready_issues_in_review(empty_engine):
+    at_revision(empty_engine, "0004")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (name, password_hash, session_stamp) VALUES "
+                "('amy', 'x', 'a'), ('Bo', 'y', 'b')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO issues (slug, title, period, status, version) VALUES "
+                "('2020-10', 'October', '2020-10', 'ready', 2), "
+                "('2020-11', 'November', '2020-11', 'draft', 1)"
+            )
+        )
+    assert db.upgrade(empty_engine) == ("0004", db.head_revision())
+    with empty_engine.connect() as conn:
+        users = conn.execute(text("SELECT name, role FROM users ORDER BY id")).all()
+        issues = conn.execute(
+            text("SELECT slug, status, version, approved_by FROM issues ORDER BY id")
+        ).all()
+    assert [tuple(u) for u in users] == [("amy", "admin"), ("Bo", "admin")]
+    assert [tuple(i) for i in issues] == [
+        ("2020-10", "review", 2, None),
+        ("2020-11", "draft", 1, None),
+    ]
+    with db.transaction(db.session_factory(empty_engine)) as session:
+        from enews.store.accounts import add_user
+
+        assert add_user(session, "cy", "a long password").role == "editor"

@@ -93,7 +93,9 @@ def test_plain_text_build_loads_neither_alembic_nor_premailer(workspace, tmp_pat
     # The packaged templates inline only .rich rules: with no rich-text
     # summary in the issue there is nothing for premailer to do.
     issue_with(workspace, "Plain words & figures.", "text")
-    loaded, _ = enews(tmp_path, "-w", str(workspace.root), "build", "2020-10")
+    loaded, _ = enews(
+        tmp_path, "-w", str(workspace.root), "build", "2020-10", "--force"
+    )
     html = (workspace.root / "issues" / "2020-10" / "index.html").read_text()
     assert "Plain words &amp; figures." in html
     assert {"mjml", "jinja2"} <= loaded  # it did build
@@ -102,7 +104,9 @@ def test_plain_text_build_loads_neither_alembic_nor_premailer(workspace, tmp_pat
 
 def test_rich_text_build_loads_premailer_but_not_alembic(workspace, tmp_path):
     issue_with(workspace, RICH, "html")
-    loaded, _ = enews(tmp_path, "-w", str(workspace.root), "build", "2020-10")
+    loaded, _ = enews(
+        tmp_path, "-w", str(workspace.root), "build", "2020-10", "--force"
+    )
     html = (workspace.root / "issues" / "2020-10" / "index.html").read_text()
     style = 'style="color:#1f5f8b; text-decoration:underline"'
     assert f'href="https://coop.example/r" {style}' in html  # the .rich rule inlined

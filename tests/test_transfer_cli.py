@@ -55,8 +55,9 @@ def test_cli_loads_a_v1_dump(workspace, run):
     workspace.sessions()
     report = json.loads(ok(run("db", "load", str(DUMP_V1), "--json")).stdout)
     assert report["tables"]["items"] == 4 and report["tables"]["issue_items"] == 3
-    v1 = json.loads(DUMP_V1.read_text(encoding="utf-8"))["tables"]
-    assert rows_by_table(ok(run("db", "dump")).stdout_bytes) == v1
+    from tests.test_transfer import v1_loaded
+
+    assert rows_by_table(ok(run("db", "dump")).stdout_bytes) == v1_loaded()
 
 
 def test_cli_errors_are_one_line(workspace, run, tmp_path):

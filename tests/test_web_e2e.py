@@ -282,6 +282,9 @@ def test_phone_width_dark_mode_and_plain_text(page, server, issue):
 
 
 def test_download_html_is_the_built_issue(page, server, issue):
+    from tests.helpers_web import approve
+
+    approve(server.ws)
     open_composer(page, server)
     expect(page.locator("#checks .check-summary")).to_contain_text("KB of HTML")
     with page.expect_download() as download:

@@ -21,6 +21,7 @@ from enews.web.preview import force_dark
 from tests.factories import make_issue
 from tests.helpers_web import (
     Browser,
+    approve,
     count_items,
     item_id,
     order,
@@ -292,6 +293,7 @@ def test_an_empty_issue_is_not_shown_as_passing(tab, workspace):
     ],
 )
 def test_downloads_are_the_bundle_files(tab, workspace, issue, fmt, name, mime):
+    approve(workspace)
     response = tab.get(f"/issues/{issue}/download/{fmt}")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith(mime)
@@ -319,6 +321,7 @@ def test_an_unknown_download_format_is_a_404(tab, issue):
 
 
 def test_build_writes_the_bundle(tab, workspace, issue):
+    approve(workspace)
     response = tab.post(f"/issues/{issue}/build", {"zip": "1"})
     assert response.status_code == 200
     folder = workspace.issues_dir / issue
@@ -388,3 +391,12 @@ def test_a_broken_enews_toml_is_shown_not_a_500(tab, workspace, issue):
     assert response.status_code == 422
     assert "enews.toml" in response.get_data(as_text=True)
     assert tab.get(f"/issues/{issue}").status_code == 422
+
+
+def test_an_issue_not_approved_is_not_handed_off_unless_forced(tab, workspace, issue):
+    refused = tab.get(f"/issues/{issue}/download/html")
+    assert refused.status_code == 409
+    assert "is draft, not approved" in refused.get_data(as_text=True)
+    assert tab.get(f"/issues/{issue}/download/html?force=1").status_code == 200
+    assert tab.post(f"/issues/{issue}/build").status_code == 409
+    assert not (workspace.issues_dir / issue).exists()

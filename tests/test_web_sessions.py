@@ -309,7 +309,7 @@ def _columns(conn, table):
     return inspect(conn).get_columns(table)
 
 
-def test_0004_downgrades_to_0003(empty_engine):
+def test_0004_downgrades_to_0003(empty_engine):  # through 0005
     at_0003_with_users(empty_engine, "Amy")
     db.upgrade(empty_engine)
     with empty_engine.connect() as conn:
@@ -329,7 +329,7 @@ def test_a_dump_holds_no_stamp_and_a_restore_signs_everyone_out(workspace, app, 
     tab = signed_in(app)
     data = dump_bytes(workspace.engine)
     head = json.loads(data.splitlines()[0])
-    assert head["revision"] == db.head_revision() == "0004"
+    assert head["revision"] == db.head_revision()
     (user,) = [
         row["row"] for row in map(json.loads, data.splitlines()[1:])
         if row.get("table") == "users"

@@ -26,6 +26,7 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FONT = r"\s*(?:[\w.-][\w .-]*|'[\w .-]+')\s*"
 _FONT_FAMILY = re.compile(rf"{_FONT}(?:,{_FONT})*")
 MAX_LOGO_WIDTH = 600  # the email's width
+_BOOLS = frozenset({"require_second_person"})
 
 DEFAULT_SECTION_ORDER = ("News", "Article", "Interview")
 DEFAULT_HEADINGS = {"News": "News", "Article": "Articles", "Interview": "Interviews"}
@@ -87,10 +88,8 @@ class Settings:
     # The mailing service the HTML is handed to: its merge tags replace the
     # templates' neutral placeholders (see profiles.py).
     profile: str = "generic"
-    # A fixed unsubscribe link instead of the service's merge tag.
-    unsubscribe_url: str | None = None
-    # A mailto: address for List-Unsubscribe beside (or instead of) the link.
-    unsubscribe_mailto: str | None = None
+    unsubscribe_url: str | None = None  # a fixed link, not the service's tag
+    unsubscribe_mailto: str | None = None  # mailto: for List-Unsubscribe
     # The .eml's To: (the service's recipient tag, or an address; default:
     # the sender's own, a neutral one).
     message_to: str | None = None
@@ -102,6 +101,7 @@ class Settings:
     # a label ("Read more"), a link of that name ends each linked item. The
     # default keeps one link per item (smaller, and its text says where).
     read_more: str = ""
+    require_second_person: bool = False  # an approver other than the last editor
     greeting: str = "Hello"  # "Hello Amy," above the intro; "" for none
     greeting_fallback: str = "there"  # when the service has no first name
     section_order: tuple[str, ...] = DEFAULT_SECTION_ORDER
@@ -387,8 +387,8 @@ def _known(
     for key, value in data.items():
         if key not in allowed:
             raise ConfigError(f"{source}: unknown key {prefix}{key}")
-        expected = int if key in ints else str
-        if not isinstance(value, expected) or isinstance(value, bool):
+        expected = bool if key in _BOOLS else int if key in ints else str
+        if type(value) is not expected:  # True is no int here, 1 no bool
             raise ConfigError(f"{source}: {prefix}{key} must be {expected.__name__}")
         if isinstance(value, str):
             value = _check_text(value, prefix + key, source)

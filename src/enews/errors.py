@@ -40,6 +40,10 @@ class ConflictError(EnewsError):
     """The change clashes with what is stored (duplicate URL, stale version)."""
 
 
+class ForbiddenError(EnewsError):
+    """The account's role does not allow it (a 403 in the workspace)."""
+
+
 class WorkspaceError(EnewsError):
     """The workspace folder is missing or unusable."""
 

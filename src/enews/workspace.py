@@ -45,6 +45,8 @@ greeting_fallback = "there"   # "Hello there," when a first name is unknown
 # Linked titles are underlined; with a label here, a link of that name ends
 # each linked item instead (titles not underlined).
 # read_more = "Read more"
+# An issue's approver must not be the one who edited it last.
+# require_second_person = true
 
 [sections]
 order = ["News", "Article", "Interview"]  # other kinds follow, A to Z

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -9,8 +10,25 @@ import click
 from enews.cli.common import print_json, workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.orm import Session
+
     from enews.config import Settings
     from enews.store.models import Issue
+
+
+@contextmanager
+def editing(ctx: click.Context) -> Iterator[Session]:
+    """A transaction that changes an issue; then says what it did to the
+    issue's review (an approved issue changed goes back to draft)."""
+    from enews.compose.review import notes
+
+    with workspace(ctx).transaction() as session:
+        yield session
+        said = list(notes(session))
+    for note in said:
+        click.echo(f"note: {note}", err=True)
 
 
 def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
@@ -27,6 +45,11 @@ def issue_dict(issue: Issue, settings: Settings) -> dict[str, Any]:
         "preheader": issue.preheader,
         "intro": issue.intro,
         "status": issue.status,
+        "last_editor": issue.last_editor,
+        "approved_by": issue.approved_by,
+        "approved_at": issue.approved_at.isoformat() if issue.approved_at else None,
+        "sent_by": issue.sent_by,
+        "sent_at": issue.sent_at.isoformat() if issue.sent_at else None,
         "version": issue.version,
         "sections": [
             {
@@ -182,7 +205,7 @@ def issue_add(ctx: click.Context, slug: str, item_id: int, section: str | None) 
     from enews.compose.issues import add_to_issue
 
     ws = workspace(ctx)
-    with ws.transaction() as session:
+    with editing(ctx) as session:
         entry = add_to_issue(
             session, slug, item_id, section=section, settings=ws.settings
         )
@@ -203,7 +226,7 @@ def issue_remove(ctx: click.Context, slug: str, item_id: int) -> None:
     """
     from enews.compose.issues import remove_from_issue
 
-    with workspace(ctx).transaction() as session:
+    with editing(ctx) as session:
         remove_from_issue(session, slug, item_id)
     click.echo(f"removed item {item_id} from {slug}")
 
@@ -228,7 +251,7 @@ def issue_move(
     """
     from enews.compose.issues import move_in_issue
 
-    with workspace(ctx).transaction() as session:
+    with editing(ctx) as session:
         entry = move_in_issue(
             session, slug, item_id, position=position, section=section
         )
@@ -246,7 +269,6 @@ def issue_move(
     help="Intro text, Markdown: **bold**, [a link](https://...); "
     "a blank line starts a paragraph.",
 )
-@click.option("--status", type=click.Choice(["draft", "ready"]))
 @click.option("--featured", type=int, help="Item id to feature at the top.")
 @click.option("--no-featured", is_flag=True, help="Feature no item.")
 @click.pass_context
@@ -258,7 +280,8 @@ def issue_set(
     no_featured: bool,
     **values: str | None,
 ) -> None:
-    """Set an issue's texts, status or featured item.
+    """Set an issue's texts or featured item (an approved issue goes back
+    to draft; a sent one must be reopened first).
 
     \b
     Example:
@@ -268,8 +291,63 @@ def issue_set(
 
     if featured is not None and no_featured:
         raise click.UsageError("--featured and --no-featured exclude each other")
-    with workspace(ctx).transaction() as session:
+    with editing(ctx) as session:
         set_fields(session, slug, **values)
         if featured is not None or no_featured:
             set_featured(session, slug, featured)
     click.echo(f"updated issue {slug}")
+
+
+# -- review: draft -> review -> approved -> sent ---------------------------------
+
+_STEPS = {
+    "review": ("submit", "sent issue {slug} to review"),
+    "approve": ("approve", "approved issue {slug}"),
+    "reopen": ("reopen", "reopened issue {slug}: it is a draft again"),
+    "sent": ("mark_sent", "marked issue {slug} sent: frozen until reopened"),
+}
+
+
+def _step(name: str, summary: str) -> click.Command:
+    @issue.command(name, help=summary)
+    @click.argument("slug")
+    @click.pass_context
+    def command(ctx: click.Context, slug: str) -> None:
+        from enews.compose import review
+        from enews.compose.issues import get_issue
+
+        ws = workspace(ctx)
+        function, done = _STEPS[name]
+        with ws.transaction() as session:
+            issue = get_issue(session, slug)
+            if function == "approve":
+                second = ws.settings.require_second_person
+                review.approve(session, issue, second_person=second)
+            else:
+                getattr(review, function)(session, issue)
+        click.echo(done.format(slug=slug))
+
+    return command
+
+
+_step(
+    "review",
+    "Send draft issue SLUG to review.\n\n\b\nExample:\n  enews issue review 2020-10",
+)
+_step(
+    "approve",
+    "Approve issue SLUG (a reviewer or an admin); with require_second_person\n"
+    "in enews.toml, not by whoever edited it last. `enews build` then hands\n"
+    "it off.\n\n\b\nExample:\n  enews issue approve 2020-10",
+)
+_step(
+    "reopen",
+    "Put issue SLUG back to draft (from review, approved or sent).\n\n"
+    "\b\nExample:\n  enews issue reopen 2020-10",
+)
+_step(
+    "sent",
+    "Record that approved issue SLUG went out (who and when); it is frozen\n"
+    "until reopened, and `enews archive` publishes it.\n\n"
+    "\b\nExample:\n  enews issue sent 2020-10",
+)

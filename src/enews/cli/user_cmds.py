@@ -42,23 +42,50 @@ def _password(from_stdin: bool) -> str:
     is_flag=True,
     help="Read the password from the first line of stdin (for scripts).",
 )
+@click.option(
+    "--role",
+    default="editor",
+    show_default=True,
+    help="admin (accounts, settings, everything), editor (items, issues, "
+    "builds, test sends) or reviewer (read, comment, approve).",
+)
 @click.pass_context
-def user_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
+def user_add(ctx: click.Context, name: str, password_stdin: bool, role: str) -> None:
     """Create an account; asks for its password twice (at least 10 characters).
 
     \b
     Example:
-      enews user add amy
+      enews user add amy --role editor
       printf '%s\\n' "$PASSWORD" | enews user add ci-bot --password-stdin
     """
+    from enews.roles import check_role
     from enews.store.accounts import add_user
 
+    check_role(role)  # before asking for a password
     ws = workspace(ctx)
     ws.sessions()  # schema check before asking anything
     password = _password(password_stdin)
     with ws.transaction() as session:
-        add_user(session, name, password)
-    click.echo(f"added user {name}; the web workspace now asks everyone to sign in")
+        add_user(session, name, password, role)
+    click.echo(f"added {role} {name}; the web workspace now asks everyone to sign in")
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role")
+@click.pass_context
+def user_role(ctx: click.Context, name: str, role: str) -> None:
+    """Give account NAME the role ROLE: admin, editor or reviewer.
+
+    \b
+    Example:
+      enews user role amy reviewer
+    """
+    from enews.store.accounts import set_role
+
+    with workspace(ctx).transaction() as session:
+        set_role(session, name, role)
+    click.echo(f"{name} is now {role}")
 
 
 @user.command("passwd")
@@ -97,14 +124,14 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
 
     with workspace(ctx).transaction() as session:
         rows = [
-            {"name": u.name, "created": u.created_at.isoformat()}
+            {"name": u.name, "role": u.role, "created": u.created_at.isoformat()}
             for u in list_users(session)
         ]
     if as_json:
         print_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['name']:<30} {row['created'][:10]}")
+        click.echo(f"{row['name']:<30} {row['role']:<9} {row['created'][:10]}")
     if not rows:
         click.echo(
             "no users: the web workspace needs no sign-in on 127.0.0.1", err=True

@@ -72,7 +72,9 @@ def demo(ctx: click.Context) -> None:
     help="Folder to export into [default: WORKSPACE/issues].",
 )
 @click.option("--zip", "as_zip", is_flag=True, help="Also write issues/SLUG.zip.")
-@click.option("--force", is_flag=True, help="Write the bundle even if checks fail.")
+@click.option(
+    "--force", is_flag=True, help="Write it even if checks fail or it is not approved."
+)
 @click.pass_context
 def build(
     ctx: click.Context, slug: str, out: Path | None, as_zip: bool, force: bool
@@ -81,8 +83,9 @@ def build(
     and manifest.json, with the merge tags of the mailing service set in
     enews.toml (profile).
 
-    The result is checked first (`enews check`): with a failing check
-    nothing is written, unless --force. Files are replaced atomically;
+    The result is checked first (`enews check`): with a failing check, or
+    an issue not approved (`enews issue approve SLUG`), nothing is written,
+    unless --force. Files are replaced atomically;
     unchanged data gives identical bytes. Prints the path of index.html.
 
     \b
@@ -106,9 +109,8 @@ def build(
     if report.failures or report.warnings:
         click.echo(format_report(report), err=True)
     if refusal and not force:
-        fail(
-            f"{refusal.message}; nothing was written (fix them, or build with --force)"
-        )
+        fix = "approve it" if refusal.reason == "unapproved" else "fix them"
+        fail(f"{refusal.message}; nothing was written ({fix}, or build with --force)")
     folder = write_bundle(bundle, out or ws.issues_dir)
     if as_zip:
         click.echo(f"zip: {write_zip(bundle, out or ws.issues_dir)}", err=True)

@@ -11,10 +11,10 @@ import re
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from enews import limits
 from enews.compose.items import find_items, get_item
+from enews.compose.review import changed, require
 from enews.config import Settings
 from enews.dates import parse_month
 from enews.errors import ConflictError, NotFoundError, ValidationError
@@ -71,6 +71,7 @@ def draft_issue(
         title=title,
         period=period,
         status="draft",
+        last_editor=require(session, "edit").name,
     )
     counters: dict[str, int] = {}
     section_for = (settings or Settings()).section_for
@@ -86,6 +87,7 @@ def draft_issue(
 
 def delete_issue(session: Session, slug: str) -> None:
     """Delete an issue (its items stay; exported files are not touched)."""
+    require(session, "edit")
     session.delete(get_issue(session, slug))
     session.flush()
 
@@ -101,6 +103,7 @@ def add_to_issue(
     """Append an item at the end of its section: the one given, else the one
     its kind goes to (``Settings.section_for``)."""
     issue = get_issue(session, slug)
+    changed(session, issue)
     item = get_item(session, item_id)
     if _find_entry(issue, item_id) is not None:
         raise ConflictError(f"item {item_id} is already in issue {slug!r}")
@@ -112,17 +115,16 @@ def add_to_issue(
     last = max((e.position for e in _section(issue, section)), default=-1)
     entry = IssueItem(item=item, section=section, position=last + 1)
     issue.entries.append(entry)
-    _touch(issue)
     session.flush()
     return entry
 
 
 def remove_from_issue(session: Session, slug: str, item_id: int) -> None:
     issue = get_issue(session, slug)
+    changed(session, issue)
     entry = _entry(issue, item_id)
     issue.entries.remove(entry)
     _renumber(_section(issue, entry.section))
-    _touch(issue)
     session.flush()
 
 
@@ -136,6 +138,7 @@ def move_in_issue(
 ) -> IssueItem:
     """Put an item at ``position`` (1 = top) of its section or another one."""
     issue = get_issue(session, slug)
+    changed(session, issue)
     entry = _entry(issue, item_id)
     old = entry.section
     target = section_name(section) if section else old
@@ -147,7 +150,6 @@ def move_in_issue(
     _renumber(rest)
     if old != target:
         _renumber(_section(issue, old))
-    _touch(issue)
     session.flush()
     return entry
 
@@ -186,11 +188,11 @@ def find_outside(
 def set_featured(session: Session, slug: str, item_id: int | None) -> None:
     """Feature one item (shown first, highlighted) or none."""
     issue = get_issue(session, slug)
+    changed(session, issue)
     if item_id is not None:
         _entry(issue, item_id)
     for entry in issue.entries:
         entry.featured = entry.item_id == item_id
-    _touch(issue)
     session.flush()
 
 
@@ -201,15 +203,17 @@ _ONE_LINE = {
     "subject": limits.SUBJECT,
     "preheader": limits.PREHEADER,
 }
-STATUSES = ("draft", "ready")
 
 
 def set_fields(session: Session, slug: str, **values: str | None) -> Issue:
-    """Change title, subject, preheader, intro or status of an issue.
+    """Change title, subject, preheader or intro of an issue.
 
-    An empty subject, preheader or intro goes back to its default.
+    An empty subject, preheader or intro goes back to its default. The
+    status changes through compose/review.py alone.
     """
     issue = get_issue(session, slug)
+    if any(value is not None for value in values.values()):
+        changed(session, issue)
     for name, value in values.items():
         if value is not None:
             setattr(issue, name, _field_value(name, value))
@@ -218,10 +222,6 @@ def set_fields(session: Session, slug: str, **values: str | None) -> Issue:
 
 
 def _field_value(name: str, value: str) -> str | None:
-    if name == "status":
-        if value not in STATUSES:
-            raise ValidationError("status", "must be 'draft' or 'ready'")
-        return value
     if name == "intro":
         return limits.multi_line(value.strip(), "intro", limits.INTRO) or None
     if name not in _ONE_LINE:
@@ -257,9 +257,3 @@ def _entry(issue: Issue, item_id: int) -> IssueItem:
 def _renumber(entries: list[IssueItem]) -> None:
     for position, entry in enumerate(entries):
         entry.position = position
-
-
-def _touch(issue: Issue) -> None:
-    # Changing only association rows does not dirty the issue row; bump it so
-    # the optimistic version check also guards the item order.
-    flag_modified(issue, "status")

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from enews import limits
 from enews.compose.assets import is_asset_ref
+from enews.compose.review import item_changed
 from enews.dates import check_date, month_bounds, parse_date
 from enews.errors import ConflictError, NotFoundError, ValidationError
 from enews.render.richtext import clean_summary
@@ -169,6 +170,8 @@ def update_item(session: Session, item_id: int, draft: ItemDraft) -> Item:
     with session.no_autoflush:
         _apply(item, draft)
         _check_title_free(session, item)
+    if session.is_modified(item):
+        item_changed(session, [p.issue for p in item.placements])
     session.flush()
     return item
 
@@ -223,6 +226,7 @@ def delete_item(session: Session, item_id: int) -> Item:
     """Remove an item; it also leaves every issue it was placed in."""
     item = get_item(session, item_id)
     left = [(placement.issue, placement.section) for placement in item.placements]
+    item_changed(session, [issue for issue, _ in left])
     session.delete(item)
     session.flush()
     for issue, section in left:

@@ -117,6 +117,7 @@ def make_view(issue: Issue, rows: Sequence[_Row], settings: Settings) -> IssueVi
         featured=featured,
         sections=tuple(sections),
         updated_at=issue.updated_at,
+        status=issue.status,
     )
 
 

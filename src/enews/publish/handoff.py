@@ -17,16 +17,23 @@ from enews.publish.check import Report
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a bundle must not go out: no items, or failing checks."""
+    """Why a bundle must not go out: no items, failing checks, or no approval."""
 
-    reason: Literal["empty", "failures"]
+    reason: Literal["empty", "failures", "unapproved"]
     message: str
 
 
-def review(bundle: Bundle, settings: Settings) -> tuple[Report, Refusal | None]:
+HANDED_OFF = ("approved", "sent")  # the states an issue goes out in
+
+
+def review(
+    bundle: Bundle, settings: Settings, *, approval: bool = True
+) -> tuple[Report, Refusal | None]:
     """The bundle's check report, and why it must not be handed off (or None).
 
-    Warnings never stop a send; an issue without items or any failed check do.
+    Warnings never stop a send; an issue without items, any failed check or,
+    with ``approval`` (a build for hand-off; not a test send), an issue not
+    approved do.
     """
     # Without client support: it never stops a send (enews check and the
     # workspace's report show it).
@@ -44,4 +51,10 @@ def review(bundle: Bundle, settings: Settings) -> tuple[Report, Refusal | None]:
         names = ", ".join(check.name for check in report.failures)
         message = f"{len(report.failures)} check(s) failed ({names})"
         return report, Refusal("failures", message)
+    if approval and bundle.view.status not in HANDED_OFF:
+        message = (
+            f"issue {bundle.slug} is {bundle.view.status}, not approved "
+            f"('enews issue approve {bundle.slug}')"
+        )
+        return report, Refusal("unapproved", message)
     return report, None

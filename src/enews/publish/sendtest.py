@@ -179,7 +179,7 @@ def send_bundle_test(
             f"smtp.username is {smtp.username!r}: "
             f"set {PASSWORD_VARIABLE} to its password"
         )
-    report, refusal = review(bundle, settings)
+    report, refusal = review(bundle, settings, approval=False)
     failing = tuple(check.name for check in report.failures)
     if refusal and refusal.reason == "empty":
         failing = ("no items", *failing)

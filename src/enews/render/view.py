@@ -52,6 +52,7 @@ class IssueView:
     updated_at: dt.datetime | None = None  # the issue's last change (UTC)
     # The intro's Markdown as sanitized HTML; None when it is plain paragraphs.
     intro_html: Markup | None = None
+    status: str = "draft"  # draft, review, approved or sent (compose/review.py)
 
     @property
     def items(self) -> tuple[ItemView, ...]:

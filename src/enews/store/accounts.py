@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from enews.dates import as_utc
 from enews.errors import ConflictError, EnewsError, NotFoundError, ValidationError
+from enews.roles import DEFAULT_ROLE, check_role
 from enews.store.models import SigninFailure, User, new_stamp
 
 MIN_PASSWORD = 10
@@ -48,6 +49,7 @@ class SignedIn:
     id: int
     name: str
     stamp: str  # the account's session stamp when the session began
+    role: str = "admin"
 
 
 def _named(name: str) -> ColumnElement[bool]:
@@ -63,7 +65,10 @@ def check_password(password: str) -> str:
     return password
 
 
-def add_user(session: Session, name: str, password: str) -> User:
+def add_user(
+    session: Session, name: str, password: str, role: str = DEFAULT_ROLE
+) -> User:
+    check_role(role)
     if not _NAME.match(name):
         raise ValidationError(
             "name", f"{name!r}: letters, digits and . _ @ - only, at most 80"
@@ -73,7 +78,9 @@ def add_user(session: Session, name: str, password: str) -> User:
         same = "" if taken == name else " (names ignore case)"
         raise ConflictError(f"a user {taken!r} already exists{same}", field="name")
     user = User(
-        name=name, password_hash=generate_password_hash(check_password(password))
+        name=name,
+        password_hash=generate_password_hash(check_password(password)),
+        role=role,
     )
     session.add(user)
     try:
@@ -89,6 +96,14 @@ def set_password(session: Session, name: str, password: str) -> None:
     user.password_hash = generate_password_hash(check_password(password))
     user.session_stamp = new_stamp()
     session.flush()
+
+
+def set_role(session: Session, name: str, role: str) -> User:
+    """A new role takes effect at the account's next request."""
+    user = get_user(session, name)
+    user.role = check_role(role)
+    session.flush()
+    return user
 
 
 def end_sessions(session: Session, user_id: int) -> None:
@@ -169,4 +184,4 @@ def current_user(session: Session, user_id: int, stamp: str) -> SignedIn | None:
     user = session.get(User, user_id)
     if user is None or not hmac.compare_digest(user.session_stamp, stamp):
         return None
-    return SignedIn(user.id, user.name, stamp)
+    return SignedIn(user.id, user.name, stamp, user.role)

@@ -153,10 +153,15 @@ def row_decoder(table: Table) -> Callable[[Any], Row]:
     columns = [(c.key, c.nullable, _decoder(c)) for c in dumped_columns(table)]
     keys = [key for key, _, _ in columns]
     names = set(keys)
+    # Columns added after dumps were first written: an older dump lacks
+    # them and gets the value the migration gave existing rows.
+    later = {c.key: c.info["missing"] for c in table.columns if "missing" in c.info}
 
     def decode(row: Any) -> Row:
         if not isinstance(row, dict):
             raise BadRow("not a JSON object")
+        if row.keys() != names:
+            row = {**{k: v for k, v in later.items() if k not in row}, **row}
         if row.keys() != names:
             _check_names(row, keys)
         values: Row = {}

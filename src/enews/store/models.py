@@ -26,7 +26,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement
 
-ISSUE_STATUSES = ("draft", "ready")
+# An issue goes draft -> review -> approved -> sent (compose/review.py).
+ISSUE_STATUSES = ("draft", "review", "approved", "sent")
+
+
+_NEW = {"missing": None}  # a column a dump from before 0005 lacks
 
 
 class Base(DeclarativeBase):
@@ -99,6 +103,17 @@ class Issue(TimestampMixin, Base):
     intro: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Account names, not keys: the record stays when an account goes.
+    # info "missing": what a dump from before 0005 gets (store/dumprows.py).
+    last_editor: Mapped[str | None] = mapped_column(String(80), info=_NEW)
+    approved_by: Mapped[str | None] = mapped_column(String(80), info=_NEW)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), info=_NEW
+    )
+    sent_by: Mapped[str | None] = mapped_column(String(80), info=_NEW)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), info=_NEW
+    )
 
     entries: Mapped[list[IssueItem]] = relationship(
         back_populates="issue",
@@ -178,6 +193,13 @@ class User(TimestampMixin, Base):
         info={"dumped": False},
     )
     password_hash: Mapped[str] = mapped_column(String(300))
+    # admin, editor or reviewer (enews/roles.py).
+    role: Mapped[str] = mapped_column(
+        String(20),
+        default="editor",
+        server_default="editor",
+        info={"missing": "admin"},  # as migration 0005 made every account
+    )
     # In every session cookie of this user; a new one (sign-out, a new
     # password) ends them all. Never dumped: a restored database must not
     # bring back sessions ended since the dump, so a load makes new ones.

@@ -50,9 +50,11 @@ def create_app(
         issues_views,
         items_views,
         preview_views,
+        review_views,
         send_views,
     )
     from enews.web.auth import init_auth
+    from enews.web.permissions import init_roles
 
     ws.sessions()  # fail now, with one line, if the database is unusable
     app = Flask(__name__)
@@ -67,11 +69,13 @@ def create_app(
     app.extensions["enews"] = WebState(ws)
     CSRFProtect(app)
     init_auth(app, required=require_signin)
+    init_roles(app)
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
-    for module in (issues_views, items_views, collect_views, preview_views, send_views):
+    views = (issues_views, items_views, collect_views, preview_views, send_views)
+    for module in (*views, review_views):
         app.register_blueprint(module.blueprint)
     app.after_request(_security_headers)
     error_pages.install(app)

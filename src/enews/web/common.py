@@ -7,9 +7,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy.orm import Session
 
+from enews.compose.review import set_actor
 from enews.errors import ConflictError, ValidationError
 from enews.store.models import Issue
 from enews.web.state import state
@@ -24,7 +25,12 @@ STALE = (
 
 @contextmanager
 def transaction() -> Iterator[Session]:
+    """One transaction, acting as the signed-in account (its name is what
+    the issue's review records; without sign-in, the machine's user)."""
     with state().ws.transaction() as session:
+        user = g.get("user")
+        if user is not None:
+            set_actor(session, user.name, user.role)
         yield session
 
 

@@ -17,6 +17,7 @@ from enews.errors import (
     ConflictError,
     DatabaseError,
     EnewsError,
+    ForbiddenError,
     NotFoundError,
     TemplateError,
     ValidationError,
@@ -26,6 +27,7 @@ _STATUS = (
     (ValidationError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (ForbiddenError, 403),
     (ConfigError, 422),
     (TemplateError, 422),
     (DatabaseError, 503),  # busy or unreachable: not the user's input
