@@ -348,6 +348,6 @@ _step(
 _step(
     "sent",
     "Record that approved issue SLUG went out (who and when); it is frozen\n"
-    "until reopened, and `enews archive` publishes it.\n\n"
+    "until reopened.\n\n"
     "\b\nExample:\n  enews issue sent 2020-10",
 )
