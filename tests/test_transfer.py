@@ -30,6 +30,8 @@ from tests.helpers_transfer import (
     lines,
     load_bytes,
     rows_by_table,
+    v1_loaded,
+    v1_tables,
 )
 from tests.helpers_transfer import engines as engines
 from tests.helpers_transfer import fresh as fresh
@@ -263,25 +265,6 @@ def test_loads_in_batches(workspace, fresh, engines, monkeypatch):
 
 
 # ------------------------------------------- dumps of the version 1 format
-
-
-def v1_tables() -> dict[str, list[Any]]:
-    return dict(json.loads(DUMP_V1.read_text(encoding="utf-8"))["tables"])
-
-
-def v1_loaded() -> dict[str, list[Any]]:
-    """The v1 fixture's rows as today's dump writes them: with the columns
-    added since, at what an older dump gets (store/dumprows.py)."""
-    added = {
-        "issues": dict.fromkeys(
-            ("last_editor", "approved_by", "approved_at", "sent_by", "sent_at")
-        ),
-        "users": {"role": "admin"},
-    }
-    return {
-        name: [{**row, **added.get(name, {})} for row in rows]
-        for name, rows in v1_tables().items()
-    }
 
 
 def test_the_v1_fixture_is_what_enews_wrote():

@@ -19,6 +19,7 @@ from tests.helpers_transfer import (
     ok,
     one_line_error,
     rows_by_table,
+    v1_loaded,
 )
 from tests.helpers_transfer import engines as engines
 from tests.helpers_transfer import fresh as fresh
@@ -55,8 +56,6 @@ def test_cli_loads_a_v1_dump(workspace, run):
     workspace.sessions()
     report = json.loads(ok(run("db", "load", str(DUMP_V1), "--json")).stdout)
     assert report["tables"]["items"] == 4 and report["tables"]["issue_items"] == 3
-    from tests.test_transfer import v1_loaded
-
     assert rows_by_table(ok(run("db", "dump")).stdout_bytes) == v1_loaded()
 
 

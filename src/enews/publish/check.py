@@ -242,8 +242,8 @@ def _item_blocks(doc: Any) -> list[Any]:
 
 def _title_of(block: Any) -> tuple[str, bool]:
     """An item's title text, and whether it is a link."""
-    heading = block if "lead" in (block.get("class") or "") else None
-    heading = heading if heading is not None else next(block.iter("h3"), None)
+    lead = "lead" in (block.get("class") or "").split()
+    heading = block if lead else next(block.iter("h3"), None)
     if heading is None:
         return ("(untitled)", False)
     linked = any(a.get("href", "").strip() for a in heading.iter("a"))
